@@ -1,0 +1,92 @@
+"""The request's privacy guard: one decision per combination, applied to every value shown.
+
+It also keeps what the response reports in `extensions.privacy` and the access-log entries
+that are written in one batch when the request ends.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from authz import strategies
+from authz.decisions import ROW_PREFIX, Decisions
+from authz.relations import HomeGraph, RelationResolver
+from authz.strategies import ValueKind
+from authz.subject import Subject
+from authz.vocabulary import DataClass, Strategy
+from gateway.principal import Principal
+
+REPORT_LIMIT = 100
+
+
+@dataclass
+class PrivacyGuard:
+    principal: Principal
+    decisions: Decisions
+    pseudonym_key: bytes
+    load_graph: Callable[[], Awaitable[HomeGraph]]
+    request_id: str
+    _relations: RelationResolver | None = None
+    _uses: Counter[tuple[str, Strategy]] = field(default_factory=Counter)
+    _seen: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    async def relations(self) -> RelationResolver:
+        if self._relations is None:
+            self._relations = RelationResolver(self.principal, await self.load_graph())
+        return self._relations
+
+    def strategy(self, field_key: str, subject: Subject) -> Strategy:
+        p = self.principal
+        return self.decisions.strategy(
+            p.role, subject.relation, p.purpose, field_key, subject.conditions
+        )
+
+    def admits(self, type_name: str, subject: Subject) -> bool:
+        key = ROW_PREFIX + type_name
+        strategy = self.strategy(key, subject)
+        if strategy is not Strategy.CLEAR:
+            self._uses[key, strategy] += 1
+        return strategy is Strategy.CLEAR
+
+    def reveal(
+        self, field_key: str, kind: ValueKind, data_class: DataClass, value: Any, subject: Subject
+    ) -> Any:
+        strategy = strategies.effective(self.strategy(field_key, subject), kind)
+        shown = strategies.apply(strategy, kind, value, self.pseudonym_key)
+        self._uses[field_key, strategy] += 1
+        if shown is not None and data_class is DataClass.DIRECT and strategy.shows_value:
+            self.note_shown(subject.user_id, field_key)
+        return shown
+
+    def note_shown(self, subject_id: str | None, field_key: str) -> None:
+        if self.principal.is_staff and subject_id:
+            self._seen[subject_id].add(field_key)
+
+    def report(self) -> dict[str, Any]:
+        uses = sorted(self._uses.items())
+        return {
+            "policyVersion": self.decisions.version,
+            "fields": [
+                {"field": f, "strategy": s.value, "count": n} for (f, s), n in uses[:REPORT_LIMIT]
+            ],
+            "truncated": len(uses) > REPORT_LIMIT,
+        }
+
+    def access_log_entries(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        at = (now or datetime.now(UTC)).replace(tzinfo=None)
+        p = self.principal
+        return [
+            {
+                "subject_id": subject_id,
+                "actor_role": p.role.value,
+                "actor_organisation": p.organisation,
+                "actor_sub": p.sub,
+                "purpose": p.purpose,
+                "fields": sorted(fields),
+                "at": at,
+                "request_id": self.request_id,
+            }
+            for subject_id, fields in sorted(self._seen.items())
+        ]

@@ -1,0 +1,50 @@
+"""Everything a resolver may use during one request."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from authz.decisions import Decisions
+from authz.guard import PrivacyGuard
+from authz.relations import HomeGraph, home_graph
+from authz.vocabulary import Role
+from gateway.principal import Principal
+from gateway.settings import Settings
+from resolvers.loaders import Loaders, make_loaders
+from resolvers.store import Store
+
+
+@dataclass
+class Context:
+    store: Store
+    settings: Settings
+    principal: Principal
+    loaders: Loaders
+    guard: PrivacyGuard
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+async def load_home_graph(store: Store, principal: Principal) -> HomeGraph:
+    """Two queries per request at most: my memberships, then everyone in those homes."""
+    if principal.role is not Role.USER:
+        return HomeGraph()
+    mine = await store["memberships"].find(
+        {"user_id": principal.sub, "status": "ACTIVE"}, {"home_id": 1}
+    ).to_list(None)
+    if not mine:
+        return HomeGraph()
+    everyone = await store["memberships"].find(
+        {"home_id": {"$in": [m["home_id"] for m in mine]}, "status": "ACTIVE"}
+    ).to_list(None)
+    return home_graph(principal.sub, everyone)
+
+
+def make_context(
+    store: Store, settings: Settings, decisions: Decisions, principal: Principal
+) -> Context:
+    request_id = uuid.uuid4().hex
+
+    async def graph() -> HomeGraph:
+        return await load_home_graph(store, principal)
+
+    guard = PrivacyGuard(principal, decisions, settings.pseudonym_key, graph, request_id)
+    return Context(store, settings, principal, make_loaders(store), guard, request_id)

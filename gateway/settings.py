@@ -1,0 +1,60 @@
+"""Every setting of the service, read from the environment once."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_DIR = Path(os.environ.get("ACTIVE_GRAPH_STATE_DIR", ".active-graph"))
+
+
+def _generated_secret(name: str) -> str:
+    """A development key kept on disk, so the CLI and the server agree on it across processes."""
+    path = STATE_DIR / name
+    if not path.exists():
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongodb_uri: str | None
+    mongodb_db: str
+    environment: str
+    jwt_secret: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwks_url: str | None
+    pseudonym_key: bytes
+    households: int
+    host: str
+    port: int
+    reveal_limit_per_hour: int
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+
+def load_settings(**overrides: object) -> Settings:
+    env = os.environ.get
+    values: dict[str, object] = {
+        "mongodb_uri": env("ACTIVE_GRAPH_MONGODB_URI") or None,
+        "mongodb_db": env("ACTIVE_GRAPH_MONGODB_DB", "active_graph"),
+        "environment": env("ACTIVE_GRAPH_ENV", "development"),
+        "jwt_secret": env("ACTIVE_GRAPH_JWT_SECRET") or _generated_secret("jwt-secret"),
+        "jwt_issuer": env("ACTIVE_GRAPH_JWT_ISSUER", "https://active-graph.local/dev"),
+        "jwt_audience": env("ACTIVE_GRAPH_JWT_AUDIENCE", "active-graph"),
+        "jwks_url": env("ACTIVE_GRAPH_JWKS_URL") or None,
+        "pseudonym_key": (
+            env("ACTIVE_GRAPH_PSEUDONYM_KEY") or _generated_secret("pseudonym-key")
+        ).encode(),
+        "households": int(env("ACTIVE_GRAPH_HOUSEHOLDS", "10")),
+        "host": env("ACTIVE_GRAPH_HOST", "127.0.0.1"),
+        "port": int(env("ACTIVE_GRAPH_PORT", "8000")),
+        "reveal_limit_per_hour": int(env("ACTIVE_GRAPH_REVEAL_LIMIT_PER_HOUR", "5")),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

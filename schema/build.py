@@ -1,0 +1,87 @@
+"""Builds the whole graph, or one subgraph of it, as a Strawberry federation schema."""
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+from resolvers.errors import ApiError
+from resolvers.pagination import InvalidPage
+from schema.accounts import AccountsQuery
+from schema.ownership import SUBGRAPHS, TYPE_OWNERS
+from schema.privacy_extension import PrivacyExtension
+from schema.support import SupportMutation, SupportQuery
+from schema.telemetry import TelemetryMutation, TelemetryQuery
+
+FEDERATION_VERSION = "2.7"
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 3000
+SAFE_ERRORS = (ApiError, InvalidPage)
+
+
+@strawberry.type
+class Query(AccountsQuery, TelemetryQuery, SupportQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(TelemetryMutation, SupportMutation):
+    pass
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Show validation errors and our own errors; hide anything unexpected."""
+    original = error.original_error
+    return original is not None and not isinstance(original, SAFE_ERRORS)
+
+
+def owner_of(field: StrawberryField, type_name: str) -> str | None:
+    return field.metadata.get("subgraph") or TYPE_OWNERS.get(type_name)
+
+
+def serves(subgraph: str | None, field: StrawberryField, definition: StrawberryObjectDefinition) -> bool:
+    if subgraph is None:
+        return True
+    owner = owner_of(field, definition.name)
+    is_key = field.python_name == "id" and bool(getattr(definition, "directives", None))
+    return owner is None or owner == subgraph or is_key
+
+
+class GraphSchema(strawberry.federation.Schema):
+    """A schema that serves the whole graph (subgraph None) or the fields of one data owner."""
+
+    def __init__(self, subgraph: str | None, **kwargs: Any) -> None:
+        self.subgraph = subgraph
+        super().__init__(**kwargs)
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        return [f for f in type_definition.fields if serves(self.subgraph, f, type_definition)]
+
+
+def _has_fields(root: type, subgraph: str | None) -> bool:
+    definition = root.__strawberry_definition__  # type: ignore[attr-defined]
+    return any(serves(subgraph, f, definition) for f in definition.fields)
+
+
+def build_schema(subgraph: str | None = None, *, development: bool = True) -> GraphSchema:
+    if subgraph is not None and subgraph not in SUBGRAPHS:
+        raise ValueError(f"unknown subgraph {subgraph!r}; choose one of {', '.join(SUBGRAPHS)}")
+    return GraphSchema(
+        subgraph,
+        query=Query,
+        mutation=Mutation if _has_fields(Mutation, subgraph) else None,
+        federation_version=FEDERATION_VERSION,
+        config=StrawberryConfig(disable_field_suggestions=not development),
+        extensions=[
+            QueryDepthLimiter(max_depth=MAX_DEPTH),
+            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            MaskErrors(should_mask_error=should_mask),
+            PrivacyExtension,
+        ],
+    )

@@ -1,0 +1,52 @@
+"""The `@personal` schema directive and the field factory that masks what it marks.
+
+A classified field shows its data class and fideslang category in the SDL and in GraphiQL's
+docs, and the same declaration routes its value through the request's privacy guard. There is
+no way to declare a personal field that skips masking.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from strawberry.schema_directive import Location
+from strawberry.types import Info
+
+from authz.strategies import ValueKind
+from authz.vocabulary import DataClass
+
+DataClassEnum = strawberry.enum(DataClass, name="DataClass")
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="personal")
+class Personal:
+    data_class: DataClassEnum  # type: ignore[valid-type]
+    category: str
+
+
+def personal(
+    key: str,
+    data_class: DataClass,
+    category: str,
+    *,
+    kind: ValueKind = ValueKind.TEXT,
+    attr: str,
+    graphql_type: Any = str,
+    convert: Callable[[Any], Any] | None = None,
+    description: str | None = None,
+    name: str | None = None,
+) -> Any:
+    """A nullable field whose value is `root.doc[attr]` after the policy for `key` is applied."""
+
+    def resolve(root: Any, info: Info) -> Any:
+        value = info.context.guard.reveal(key, kind, data_class, root.doc.get(attr), root.subject)
+        return convert(value) if convert and value is not None else value
+
+    resolve.__annotations__ = {"root": Any, "info": Info, "return": graphql_type | None}
+    resolve.__name__ = f"resolve_{key.replace('.', '_')}"
+    return strawberry.field(
+        resolver=resolve,
+        directives=[Personal(data_class=data_class, category=category)],
+        description=description,
+        name=name,
+    )

@@ -47,7 +47,7 @@ class PrivacyGuard:
         key = ROW_PREFIX + type_name
         strategy = self.strategy(key, subject)
         if strategy is not Strategy.CLEAR:
-            self._uses[key, strategy] += 1
+            self.record(key, strategy)
         return strategy is Strategy.CLEAR
 
     def reveal(
@@ -55,7 +55,7 @@ class PrivacyGuard:
     ) -> Any:
         strategy = strategies.effective(self.strategy(field_key, subject), kind)
         shown = strategies.apply(strategy, kind, value, self.pseudonym_key)
-        self._uses[field_key, strategy] += 1
+        self.record(field_key, strategy)
         if shown is not None and data_class is DataClass.DIRECT and strategy.shows_value:
             self.note_shown(subject.user_id, field_key)
         return shown
@@ -74,19 +74,23 @@ class PrivacyGuard:
             "truncated": len(uses) > REPORT_LIMIT,
         }
 
-    def access_log_entries(self, now: datetime | None = None) -> list[dict[str, Any]]:
-        at = (now or datetime.now(UTC)).replace(tzinfo=None)
+    def record(self, field_key: str, strategy: Strategy) -> None:
+        self._uses[field_key, strategy] += 1
+
+    def entry_header(self, at: datetime) -> dict[str, Any]:
         p = self.principal
+        return {
+            "actor_role": p.role.value,
+            "actor_organisation": p.organisation,
+            "actor_sub": p.sub,
+            "purpose": p.purpose,
+            "at": at,
+            "request_id": self.request_id,
+        }
+
+    def access_log_entries(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        header = self.entry_header((now or datetime.now(UTC)).replace(tzinfo=None))
         return [
-            {
-                "subject_id": subject_id,
-                "actor_role": p.role.value,
-                "actor_organisation": p.organisation,
-                "actor_sub": p.sub,
-                "purpose": p.purpose,
-                "fields": sorted(fields),
-                "at": at,
-                "request_id": self.request_id,
-            }
+            {**header, "subject_id": subject_id, "fields": sorted(fields)}
             for subject_id, fields in sorted(self._seen.items())
         ]

@@ -99,6 +99,17 @@ if (opts.hints) {
   }
 }
 
+// Features linked `for: SECURITY` (@authenticated, @requiresScopes, @policy)
+// compose fine, but @apollo/gateway (serve.mjs) refuses to load such a
+// supergraph, and Apollo Router needs a GraphOS license for them. Warn now
+// instead of failing later at gateway startup.
+for (const m of result.supergraphSdl.matchAll(/@link\(url: "([^"]+)"[^)]*for: SECURITY/g)) {
+  process.stderr.write(
+    `warning: supergraph links ${m[1]} (for: SECURITY): gateway/serve.mjs will refuse it ` +
+      'and Apollo Router needs a GraphOS license for it\n',
+  );
+}
+
 const supergraph = result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`;
 if (opts.out) {
   const target = path.resolve(opts.out);

@@ -100,6 +100,10 @@ const server = new ApolloServer({
   stopOnTerminationSignals: false,
 });
 
+// startStandaloneServer does not turn listen errors (EADDRINUSE, EACCES) into
+// a rejected promise: the http server emits them as an unhandled 'error'.
+const onStartupError = (err) => fail(`gateway failed to start: ${err?.message ?? err}`, 1);
+process.once('uncaughtException', onStartupError);
 let url;
 try {
   ({ url } = await startStandaloneServer(server, {
@@ -107,8 +111,9 @@ try {
     context: async ({ req }) => ({ authorization: req.headers.authorization }),
   }));
 } catch (err) {
-  fail(`gateway failed to start: ${err?.message ?? err}`, 1);
+  onStartupError(err);
 }
+process.off('uncaughtException', onStartupError);
 
 const port = new URL(url).port;
 const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

@@ -16,3 +16,11 @@ async def append_entries(store: Store, entries: Sequence[dict[str, Any]]) -> Non
 async def entries_for(store: Store, subject_id: str, limit: int = 200) -> list[Document]:
     cursor = store["access_log"].find({"subject_id": subject_id}).sort("at", -1).limit(limit)
     return await cursor.to_list(None)
+
+
+BREAK_GLASS = "break_glass"
+
+
+async def break_glass_count(store: Store, actor_sub: str, since: Any) -> int:
+    query = {"actor_sub": actor_sub, "purpose": BREAK_GLASS, "at": {"$gte": since}}
+    return await store["access_log"].count_documents(query)

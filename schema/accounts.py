@@ -14,12 +14,13 @@ from resolvers import subjects
 from resolvers.errors import forbidden
 from resolvers.pagination import page_request
 from schema.connection import Connection, connection
+from schema.audit import AccessLogEntry
 from schema.directives import Personal, personal
 from schema.location import Location, to_location
 from schema.nodes import visible
 from schema.ownership import ACCOUNTS, SUPPORT, TELEMETRY, served_by
 
-from schema import support, telemetry  # noqa: E402  (circular: used at call time only)
+from schema import audit, support, telemetry  # noqa: E402  (circular: used at call time only)
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -86,6 +87,10 @@ class User:
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection[TicketRef]:
         return await support.tickets_of_user(info.context, self.id, first, after)
+
+    @strawberry.field(description="Each time staff were shown your direct personal data (§2, §10).")
+    async def access_log(self, info: Ctx) -> list[AccessLogEntry] | None:
+        return await audit.access_log_of(info.context, self.subject)
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> "User | None":

@@ -12,6 +12,7 @@ from strawberry.types.field import StrawberryField
 from resolvers.errors import ApiError
 from resolvers.pagination import InvalidPage
 from schema.accounts import AccountsQuery
+from schema.audit import AuditMutation
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.support import SupportMutation, SupportQuery
@@ -30,7 +31,7 @@ class Query(AccountsQuery, TelemetryQuery, SupportQuery):
 
 
 @strawberry.type
-class Mutation(TelemetryMutation, SupportMutation):
+class Mutation(TelemetryMutation, SupportMutation, AuditMutation):
     pass
 
 
@@ -78,10 +79,10 @@ def build_schema(subgraph: str | None = None, *, development: bool = True) -> Gr
         federation_version=FEDERATION_VERSION,
         config=StrawberryConfig(disable_field_suggestions=not development),
         extensions=[
-            QueryDepthLimiter(max_depth=MAX_DEPTH),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            MaskErrors(should_mask_error=should_mask),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaskErrors(should_mask_error=should_mask),
             PrivacyExtension,
         ],
     )

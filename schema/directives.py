@@ -6,6 +6,7 @@ no way to declare a personal field that skips masking.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -16,6 +17,18 @@ from authz.strategies import ValueKind
 from authz.vocabulary import DataClass
 
 DataClassEnum = strawberry.enum(DataClass, name="DataClass")
+PERSONAL = "personal"
+
+
+@dataclass(frozen=True)
+class PersonalSpec:
+    """What the policy needs to know about a field: its key, class, kind and stored attribute."""
+
+    key: str
+    data_class: DataClass
+    category: str
+    kind: ValueKind
+    attr: str
 
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="personal")
@@ -49,4 +62,5 @@ def personal(
         directives=[Personal(data_class=data_class, category=category)],
         description=description,
         name=name,
+        metadata={PERSONAL: PersonalSpec(key, data_class, category, kind, attr)},
     )

@@ -68,7 +68,12 @@ class Decisions:
         return cached
 
     def _decide(
-        self, role: str, relation: str, purpose: str, field_key: str, conditions: frozenset[Condition]
+        self,
+        role: str,
+        relation: str,
+        purpose: str,
+        field_key: str,
+        conditions: frozenset[Condition],
     ) -> Strategy:
         self.enforce_calls += 1
         allowed, rule = self.enforcer.enforce_ex(

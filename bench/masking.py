@@ -16,21 +16,21 @@ import asyncio
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from authz.decisions import Decisions  # noqa: E402
-from authz.guard import PrivacyGuard  # noqa: E402
-from authz.vocabulary import Role  # noqa: E402
-from gateway.app import create_services  # noqa: E402
-from gateway.context import make_context  # noqa: E402
-from gateway.principal import Principal  # noqa: E402
-from gateway.settings import load_settings  # noqa: E402
-from resolvers.store import open_store  # noqa: E402
+from authz.decisions import Decisions
+from authz.guard import PrivacyGuard
+from authz.vocabulary import Role
+from gateway.app import create_services
+from gateway.context import make_context
+from gateway.principal import Principal
+from gateway.settings import load_settings
+from resolvers.store import open_store
 
 ROWS = 1000
 RUNS = 9

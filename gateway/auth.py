@@ -94,7 +94,9 @@ def principal_from_claims(claims: Mapping[str, Any], decisions: Decisions) -> Pr
     )
 
 
-def issue_dev_token(settings: Settings, claims: Mapping[str, Any], lifetime: int = DEV_TOKEN_LIFETIME) -> str:
+def issue_dev_token(
+    settings: Settings, claims: Mapping[str, Any], lifetime: int = DEV_TOKEN_LIFETIME
+) -> str:
     now = int(time.time())
     payload = {
         "iss": settings.jwt_issuer,

@@ -1,7 +1,8 @@
-"""The `active-graph` command line: serve, seed, personas, token, sdl, policy check."""
+"""The `active-graph` command line: serve, seed, personas, token, sdl, compose, policy check."""
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -11,7 +12,10 @@ from gateway.settings import Settings, load_settings
 from resolvers.seed.personas import PERSONAS, Persona, persona
 from schema.ownership import SUBGRAPHS
 
-SAMPLE_QUERY = "{ me { displayName email homes { name rooms { name devices { kind latestReadings { kind value } } } } } }"
+SAMPLE_QUERY = (
+    "{ me { displayName email homes { name rooms { name devices "
+    "{ kind latestReadings { kind value } } } } } }"
+)
 
 
 def persona_token(settings: Settings, who: Persona) -> str:
@@ -21,7 +25,7 @@ def persona_token(settings: Settings, who: Persona) -> str:
 
 def cmd_personas(args: argparse.Namespace) -> int:
     if args.json:
-        rows = [vars(p) for p in PERSONAS]
+        rows = [dataclasses.asdict(p) for p in PERSONAS]
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     print(f"{'persona':<14} {'role':<17} {'sub':<18} {'sales company':<13} facts")
@@ -56,21 +60,43 @@ def cmd_sdl(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compose(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gateway.federation import DEFAULT_SUPERGRAPH, FederationError, compose
+
+    urls = dict(item.split("=", 1) for item in args.url if "=" in item)
+    unknown = sorted(set(urls) - set(SUBGRAPHS)) or [u for u in args.url if "=" not in u]
+    if unknown:
+        print(f"--url takes SUBGRAPH=URL with SUBGRAPH in {', '.join(SUBGRAPHS)}; got "
+              f"{', '.join(unknown)}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else DEFAULT_SUPERGRAPH
+    try:
+        compose(out, urls)
+    except FederationError as error:
+        print(f"compose: {error}", file=sys.stderr)
+        return 1
+    print(f"supergraph written to {out}")
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from resolvers.seed.loader import seed
     from resolvers.store import open_store
 
     settings = load_settings()
-    store = open_store(settings.mongodb_uri, settings.mongodb_db)
+    store = open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases)
     counts = asyncio.run(seed(store, args.households))
-    target = "embedded store (this process only)" if store.embedded else settings.mongodb_db
+    databases = ", ".join(sorted(set(settings.databases.values())))
+    target = "embedded store (this process only)" if store.embedded else databases
     print(f"seeded {target}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0
 
 
 def cmd_policy_check(args: argparse.Namespace) -> int:
-    from authz.matrix import effective_matrix, format_matrix
     from authz.decisions import PolicyError, load_decisions
+    from authz.matrix import effective_matrix, format_matrix
 
     try:
         decisions = load_decisions()
@@ -96,8 +122,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gateway.app import create_app, create_services
 
     overrides: dict[str, object] = {"households": args.households} if args.households else {}
-    if args.db:
-        overrides["mongodb_db"] = args.db
+    if args.db:  # a subgraph's own database; the whole graph's default database
+        overrides[f"mongodb_db_{args.subgraph}" if args.subgraph else "mongodb_db"] = args.db
     settings = load_settings(**overrides)
     host, port = args.host or settings.host, args.port or settings.port
     app = create_app(create_services(settings, subgraph=args.subgraph))
@@ -113,7 +139,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--subgraph", choices=SUBGRAPHS)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--db", help="MongoDB database name for this service")
+    serve.add_argument(
+        "--db", help="MongoDB database of this service's data owner (default database without "
+        "--subgraph)",
+    )
     serve.add_argument("--households", type=int)
     serve.set_defaults(run=cmd_serve)
     seed = sub.add_parser("seed", help="load the deterministic demo data")
@@ -133,6 +162,13 @@ def parser() -> argparse.ArgumentParser:
     sdl = sub.add_parser("sdl", help="print federation SDL")
     sdl.add_argument("--subgraph", choices=SUBGRAPHS)
     sdl.set_defaults(run=cmd_sdl)
+    compose = sub.add_parser("compose", help="compose the supergraph with the pinned composer")
+    compose.add_argument("--out", default=None, help="default: gateway/supergraph.graphql")
+    compose.add_argument(
+        "--url", action="append", default=[], metavar="SUBGRAPH=URL",
+        help="routing URL of a subgraph (default http://127.0.0.1:4001|4002|4003/graphql)",
+    )
+    compose.set_defaults(run=cmd_compose)
     policy = sub.add_parser("policy", help="policy tools")
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_sub.add_parser("check", help="validate the policy and print the matrix")

@@ -1,7 +1,7 @@
-"""Per-request DataLoaders, named <Entity>By<Key>: one `$in` query per batch, results in key order."""
+"""Per-request DataLoaders: one `$in` query per batch, results in key order."""
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +93,9 @@ class Loaders:
 
 
 def make_loaders(store: Store) -> Loaders:
-    ids: Callable[[str], DataLoader[str, Document | None]] = lambda c: by_id_loader(store, c)
+    def ids(collection: str) -> DataLoader[str, Document | None]:
+        return by_id_loader(store, collection)
+
     devices, rooms = ids("devices"), ids("rooms")
     return Loaders(
         users=ids("users"),

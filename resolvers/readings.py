@@ -37,7 +37,8 @@ def _day(moment: datetime) -> datetime:
 
 
 def _match(device_id: str, kind: str, start: datetime, end: datetime) -> dict[str, Any]:
-    return {"$match": {"device_id": device_id, "kind": kind, "day": {"$gte": _day(start), "$lt": end}}}
+    day = {"$gte": _day(start), "$lt": end}
+    return {"$match": {"device_id": device_id, "kind": kind, "day": day}}
 
 
 def _summary(source: str) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from authz.subject import conditions_of
 from authz.vocabulary import Condition
+from resolvers.errors import invalid
 from resolvers.readings import MAX_RANGE, reading_series
 from resolvers.store import Document
-from resolvers.errors import invalid
 
 if TYPE_CHECKING:
     from gateway.context import Context

@@ -13,14 +13,13 @@ from resolvers import accounts as queries
 from resolvers import subjects
 from resolvers.errors import forbidden
 from resolvers.pagination import page_request
-from schema.connection import Connection, connection
+from schema import audit, support, telemetry
 from schema.audit import AccessLogEntry
+from schema.connection import Connection, connection
 from schema.directives import Personal, personal
 from schema.location import Location, to_location
 from schema.nodes import visible
 from schema.ownership import ACCOUNTS, SUPPORT, TELEMETRY, served_by
-
-from schema import audit, support, telemetry  # noqa: E402  (circular: used at call time only)
 
 if TYPE_CHECKING:
     from gateway.context import Context

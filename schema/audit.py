@@ -94,7 +94,9 @@ async def reveal_contact(ctx: "Context", user_id: str, reason: str) -> RevealedC
 class AuditMutation:
     @strawberry.mutation(
         metadata=served_by(ACCOUNTS),
-        description="NETATMO break-glass: one user's email in clear, with a reason; logged, rate limited.",
+        description="NETATMO break-glass: one email in clear, with a reason; logged, rate limited.",
     )
-    async def reveal_contact(self, info: Ctx, user_id: strawberry.ID, reason: str) -> RevealedContact:
+    async def reveal_contact(
+        self, info: Ctx, user_id: strawberry.ID, reason: str
+    ) -> RevealedContact:
         return await reveal_contact(info.context, user_id, reason)

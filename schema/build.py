@@ -45,7 +45,9 @@ def owner_of(field: StrawberryField, type_name: str) -> str | None:
     return field.metadata.get("subgraph") or TYPE_OWNERS.get(type_name)
 
 
-def serves(subgraph: str | None, field: StrawberryField, definition: StrawberryObjectDefinition) -> bool:
+def serves(
+    subgraph: str | None, field: StrawberryField, definition: StrawberryObjectDefinition
+) -> bool:
     if subgraph is None:
         return True
     owner = owner_of(field, definition.name)

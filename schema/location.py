@@ -5,7 +5,9 @@ from typing import Any
 import strawberry
 
 
-@strawberry.federation.type(shareable=True, description="An address; GENERALIZED keeps the country only.")
+@strawberry.federation.type(
+    shareable=True, description="An address; GENERALIZED keeps the country only."
+)
 class Location:
     street: str | None
     postal_code: str | None

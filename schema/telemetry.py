@@ -1,4 +1,4 @@
-"""Telemetry subgraph (NETATMO SAS, data processor): rooms, devices, readings, movements, app use."""
+"""Telemetry subgraph (NETATMO SAS, data processor): devices, readings, movements, app use."""
 
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -12,12 +12,12 @@ from authz.subject import Subject
 from authz.vocabulary import DataClass
 from resolvers import subjects
 from resolvers import telemetry as queries
+from resolvers.errors import ApiError
 from resolvers.pagination import page_request
 from resolvers.store import Document
 from schema import accounts
 from schema.connection import Connection, connection
 from schema.directives import personal
-from resolvers.errors import ApiError
 from schema.nodes import visible
 from schema.ownership import served_by
 
@@ -107,7 +107,10 @@ class Device:
         if not info.context.guard.admits("Reading", self.subject):
             return []
         rows = await info.context.loaders.latest_readings_by_device.load(self.id)
-        return [Reading(kind=queries.ReadingKind(r["kind"]), at=r["at"], value=r["value"]) for r in rows]
+        return [
+            Reading(kind=queries.ReadingKind(r["kind"]), at=r["at"], value=r["value"])
+            for r in rows
+        ]
 
     @strawberry.field(description="A series from the stored hourly and daily summaries.")
     async def readings(
@@ -121,7 +124,9 @@ class Device:
         if not info.context.guard.admits("Reading", self.subject):
             return []
         start, end = queries.reading_range(from_, to)
-        rows = await queries.reading_series(info.context.store, self.id, kind.value, start, end, bucket.value)
+        rows = await queries.reading_series(
+            info.context.store, self.id, kind.value, start, end, bucket.value
+        )
         return [ReadingBucket(**row) for row in rows]
 
     @strawberry.field(description="Actuator movements, newest first.")
@@ -159,7 +164,7 @@ class Movement:
     source: MovementSource  # type: ignore[valid-type]
     at: datetime
 
-    @strawberry.field(description="Who moved it from the app, if anyone, as the policy lets you see.")
+    @strawberry.field(description="Who moved it from the app, if anyone (masked as a User).")
     async def actor(self, info: Ctx) -> UserRef | None:
         actor_id = self.doc.get("actor_id")
         return await accounts.user_by_id(info.context, actor_id) if actor_id else None

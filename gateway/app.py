@@ -70,7 +70,9 @@ class GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if self._is_ide_page(request):
-            await self.graphql(scope, receive, send)
+            # Rendered directly: Strawberry builds the context (which needs a principal) first.
+            page = await self.graphql.render_graphql_ide(request)
+            await page(scope, receive, send)
             return
         try:
             principal = await self.services.verifier.principal(request.headers.get("authorization"))

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from authz.vocabulary import Role, STAFF_ROLES
+from authz.vocabulary import STAFF_ROLES, Role
 
 ORGANISATIONS = {
     Role.VELUX_SUPPORT: "VELUX A/S",

@@ -32,6 +32,7 @@ def user_search_query(ctx: "Context", search: str | None, country: str | None) -
     """Staff search. A sales agent is held to their own country whatever they ask for."""
     query: dict[str, Any] = {}
     principal = ctx.principal
+    country = country.upper() if country else None
     if principal.role is Role.SALES_AGENT:
         query["country"] = principal.country if country in (None, principal.country) else "-"
     elif country:

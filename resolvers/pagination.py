@@ -14,6 +14,10 @@ MAX_PAGE = 100
 class InvalidPage(ValueError):
     """A page request the API refuses. The message is safe to show."""
 
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.extensions: dict[str, Any] = {"code": "BAD_USER_INPUT", "field": field}
+
 
 @dataclass(frozen=True)
 class PageRequest:
@@ -44,9 +48,11 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         kind, value, doc_id = json.loads(base64.urlsafe_b64decode(padded))
-        return (datetime.fromisoformat(value) if kind == "dt" else value), str(doc_id)
+        if kind not in ("dt", "v") or not isinstance(doc_id, str):
+            raise ValueError("unknown cursor shape")
+        return (datetime.fromisoformat(value) if kind == "dt" else value), doc_id
     except (ValueError, TypeError) as error:
-        raise InvalidPage("`after` is not a cursor returned by this API") from error
+        raise InvalidPage("`after` is not a cursor returned by this API", "after") from error
 
 
 def page_request(
@@ -54,7 +60,7 @@ def page_request(
 ) -> PageRequest:
     size = DEFAULT_PAGE if first is None else first
     if not 1 <= size <= MAX_PAGE:
-        raise InvalidPage(f"`first` must be between 1 and {MAX_PAGE}")
+        raise InvalidPage(f"`first` must be between 1 and {MAX_PAGE}", "first")
     return PageRequest(size, decode_cursor(after) if after else None, sort_field, descending)
 
 
@@ -99,6 +105,7 @@ def page_in_memory(docs: Sequence[dict[str, Any]], request: PageRequest) -> Page
 def _is_after(doc: dict[str, Any], request: PageRequest) -> bool:
     assert request.after is not None
     value, doc_id = request.after
-    key = (doc.get(request.sort_field), doc["_id"]) if request.sort_field != "_id" else doc["_id"]
-    mark = (value, doc_id) if request.sort_field != "_id" else doc_id
+    by_id = request.sort_field == "_id"
+    key: tuple[Any, str] = ("" if by_id else doc.get(request.sort_field), doc["_id"])
+    mark: tuple[Any, str] = ("" if by_id else value, doc_id)
     return key < mark if request.descending else key > mark

@@ -87,7 +87,7 @@ async def reveal_contact(ctx: "Context", user_id: str, reason: str) -> RevealedC
         **ctx.guard.entry_header(now), "subject_id": user_id, "purpose": access_log.BREAK_GLASS,
         "fields": ["User.email"], "reason": text,
     }])
-    return RevealedContact(user_id=user_id, email=email, logged_at=now)
+    return RevealedContact(user_id=strawberry.ID(user_id), email=email, logged_at=now)
 
 
 @strawberry.type

@@ -184,7 +184,7 @@ class SupportMutation:
         if user is None:
             raise ApiError("only account holders can open tickets", code="FORBIDDEN")
         fields = {
-            "channel": input.channel.value, "subject": input.subject, "notes": input.notes,
+            "channel": str(input.channel), "subject": input.subject, "notes": input.notes,
             "device_id": input.device_id, "phone": input.phone,
         }
         doc = await queries.open_ticket(ctx, user, home.doc, fields)

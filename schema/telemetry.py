@@ -125,7 +125,7 @@ class Device:
             return []
         start, end = queries.reading_range(from_, to)
         rows = await queries.reading_series(
-            info.context.store, self.id, kind.value, start, end, bucket.value
+            info.context.store, self.id, str(kind), start, end, bucket.value
         )
         return [ReadingBucket(**row) for row in rows]
 

@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from authz.vocabulary import Role
+from resolvers.errors import forbidden
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.store import Document
 
@@ -38,10 +39,23 @@ def user_search_query(ctx: "Context", search: str | None, country: str | None) -
     elif country:
         query["country"] = country.upper()
     if search:
-        pattern = {"$regex": "^" + re.escape(search.strip()), "$options": "i"}
-        query["$or"] = [{"display_name": pattern}, {"email": pattern}]
-        if principal.role is not Role.VELUX_DPO:
-            query["restricted"] = {"$ne": True}
+        query.update(search_filter(ctx, search))
+    return query
+
+
+def search_filter(ctx: "Context", search: str) -> dict[str, Any]:
+    """Searching by name or email must not find people whose name and email the caller may not
+    see: NETATMO works pseudonymously, restricted users are hidden from staff other than the DPO,
+    and a sales agent working on marketing only finds people who consented."""
+    role, purpose = ctx.principal.role, ctx.principal.purpose
+    if role is Role.NETATMO_ENGINEER:
+        raise forbidden("NETATMO engineers cannot search by name or email (§3.2)")
+    pattern = {"$regex": "^" + re.escape(search.strip()), "$options": "i"}
+    query: dict[str, Any] = {"$or": [{"display_name": pattern}, {"email": pattern}]}
+    if role is not Role.VELUX_DPO:
+        query["restricted"] = {"$ne": True}
+    if purpose == "marketing":
+        query["marketing_consent"] = True
     return query
 
 

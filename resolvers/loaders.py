@@ -80,6 +80,7 @@ class Loaders:
     devices: DataLoader[str, Document | None]
     rooms: DataLoader[str, Document | None]
     sales_companies: DataLoader[str, Document | None]
+    tickets: DataLoader[str, Document | None]
     rooms_by_home: DataLoader[str, list[Document]]
     devices_by_home: DataLoader[str, list[Document]]
     devices_by_room: DataLoader[str, list[Document]]
@@ -103,6 +104,7 @@ def make_loaders(store: Store) -> Loaders:
         devices=devices,
         rooms=rooms,
         sales_companies=ids("sales_companies"),
+        tickets=ids("service_tickets"),
         rooms_by_home=grouped_loader(store, "rooms", "home_id", prime=rooms),
         devices_by_home=grouped_loader(store, "devices", "home_id", prime=devices),
         devices_by_room=grouped_loader(store, "devices", "room_id", prime=devices),

@@ -115,7 +115,7 @@ async def ticket_node(ctx: "Context", doc: Document) -> ServiceTicket | None:
 
 
 async def ticket_by_id(ctx: "Context", ticket_id: str) -> ServiceTicket | None:
-    doc = await ctx.store["service_tickets"].find_one({"_id": ticket_id})
+    doc = await ctx.loaders.tickets.load(ticket_id)
     return await ticket_node(ctx, doc) if doc else None
 
 

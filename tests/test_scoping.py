@@ -93,3 +93,27 @@ async def test_velux_support_can_filter_users_by_country(api: Api) -> None:
     data = await api.data("velux-support", USERS, {"country": "de", "first": 100})
     german = {u["_id"] for u in await api.store["users"].find({"country": "DE"}).to_list(None)}
     assert {e["node"]["id"] for e in data["users"]["edges"]} == german
+
+
+async def test_search_never_finds_people_the_caller_may_not_identify(api: Api) -> None:
+    query = '{ users(search: "NAME", first: 10) { edges { node { id } } } }'
+    netatmo = await api.gql("netatmo-eng", query.replace("NAME", "anna"))
+    assert netatmo["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    support = await api.data("velux-support", query.replace("NAME", "david"))
+    assert support["users"]["edges"] == []
+    dpo = await api.data("velux-dpo", query.replace("NAME", "david"))
+    assert [e["node"]["id"] for e in dpo["users"]["edges"]] == ["usr_david"]
+    marketing_ben = await api.data("sales-dk", query.replace("NAME", "ben"), purpose="marketing")
+    marketing_anna = await api.data("sales-dk", query.replace("NAME", "anna"), purpose="marketing")
+    assert marketing_ben["users"]["edges"] == []
+    assert [e["node"]["id"] for e in marketing_anna["users"]["edges"]] == ["usr_anna"]
+
+
+async def test_many_ticket_entities_cost_one_query(api: Api) -> None:
+    ids = ["tkt_clara_01", "tkt_clara_02", "tkt_anna_01", "tkt_david_01"]
+    reps = [{"__typename": "ServiceTicket", "id": i} for i in ids]
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on ServiceTicket { id } } }"
+    api.store.counter.reset()
+    data = await api.data("velux-dpo", query, {"r": reps})
+    assert [t["id"] for t in data["_entities"]] == ids
+    assert api.store.counter.commands.count("find") <= 2

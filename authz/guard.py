@@ -4,6 +4,7 @@ It also keeps what the response reports in `extensions.privacy` and the access-l
 that are written in one batch when the request ends.
 """
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,14 +29,19 @@ class PrivacyGuard:
     pseudonym_key: bytes
     load_graph: Callable[[], Awaitable[HomeGraph]]
     request_id: str
-    _relations: RelationResolver | None = None
+    _relations: "asyncio.Task[RelationResolver] | None" = None
     _uses: Counter[tuple[str, Strategy]] = field(default_factory=Counter)
     _seen: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     async def relations(self) -> RelationResolver:
+        # One shared load: `_entities` resolves many references concurrently, and each asks for
+        # the caller's relations before the first answer would be cached.
         if self._relations is None:
-            self._relations = RelationResolver(self.principal, await self.load_graph())
-        return self._relations
+            self._relations = asyncio.ensure_future(self._load_relations())
+        return await self._relations
+
+    async def _load_relations(self) -> RelationResolver:
+        return RelationResolver(self.principal, await self.load_graph())
 
     def strategy(self, field_key: str, subject: Subject) -> Strategy:
         p = self.principal

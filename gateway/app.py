@@ -14,7 +14,8 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from authz.decisions import Decisions, load_decisions
-from authz.vocabulary import Role
+from gateway import privacy_routes
+from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
 from gateway.principal import Principal
@@ -94,12 +95,7 @@ class GraphQLEndpoint:
 
     async def _active_account(self, principal: Principal) -> Document | None:
         """An account holder's token stops working once the account is closed (§7)."""
-        if principal.role is not Role.USER:
-            return None
-        account = await self.services.store["users"].find_one({"_id": principal.sub})
-        if account is None or account.get("status", "ACTIVE") != "ACTIVE":
-            raise AuthError("account closed or unknown")
-        return account
+        return await active_account(self.services.store, principal)
 
 
 async def healthz(request: Request) -> Response:
@@ -123,7 +119,7 @@ def create_services(
     decisions = load_decisions()
     return Services(
         settings=settings,
-        store=store or open_store(settings.mongodb_uri, settings.mongodb_db),
+        store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases),
         decisions=decisions,
         verifier=TokenVerifier(settings, decisions),
         schema=build_schema(subgraph, development=settings.development),
@@ -136,7 +132,8 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.store.ensure_indexes()
+        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
+        await privacy_routes.resume_jobs(services)
         if seed and services.store.embedded:
             await seed_if_empty(services.store, services.settings.households)
         yield
@@ -147,6 +144,8 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/privacy/export.json", privacy_routes.export_json, methods=["GET"]),
+            Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

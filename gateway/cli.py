@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from gateway import rights_cli
 from gateway.auth import issue_dev_token
 from gateway.settings import Settings, load_settings
 from resolvers.seed.personas import PERSONAS, Persona, persona
@@ -173,6 +174,7 @@ def parser() -> argparse.ArgumentParser:
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_sub.add_parser("check", help="validate the policy and print the matrix")
     check.set_defaults(run=cmd_policy_check)
+    rights_cli.add_commands(sub)
     return root
 
 

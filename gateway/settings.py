@@ -32,10 +32,23 @@ class Settings:
     host: str
     port: int
     reveal_limit_per_hour: int
+    # Database per data owner (federation); None: the default database `mongodb_db`.
+    mongodb_db_accounts: str | None = None
+    mongodb_db_telemetry: str | None = None
+    mongodb_db_support: str | None = None
 
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def databases(self) -> dict[str, str]:
+        """The MongoDB database of each data owner (resolvers.store.COLLECTION_OWNERS)."""
+        return {
+            "accounts": self.mongodb_db_accounts or self.mongodb_db,
+            "telemetry": self.mongodb_db_telemetry or self.mongodb_db,
+            "support": self.mongodb_db_support or self.mongodb_db,
+        }
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -55,6 +68,9 @@ def load_settings(**overrides: object) -> Settings:
         "host": env("ACTIVE_GRAPH_HOST", "127.0.0.1"),
         "port": int(env("ACTIVE_GRAPH_PORT", "8000")),
         "reveal_limit_per_hour": int(env("ACTIVE_GRAPH_REVEAL_LIMIT_PER_HOUR", "5")),
+        "mongodb_db_accounts": env("ACTIVE_GRAPH_MONGODB_DB_ACCOUNTS") or None,
+        "mongodb_db_telemetry": env("ACTIVE_GRAPH_MONGODB_DB_TELEMETRY") or None,
+        "mongodb_db_support": env("ACTIVE_GRAPH_MONGODB_DB_SUPPORT") or None,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

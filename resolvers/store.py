@@ -7,7 +7,7 @@ prove that round trips do not grow with the number of rows.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
@@ -29,9 +29,19 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     ],
     "rooms": [IndexModel([("home_id", ASCENDING)])],
     "devices": [IndexModel([("home_id", ASCENDING)]), IndexModel([("room_id", ASCENDING)])],
-    "readings": [IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", DESCENDING)])],
-    "movements": [IndexModel([("device_id", ASCENDING), ("at", DESCENDING)])],
-    "app_events": [IndexModel([("user_id", ASCENDING), ("at", DESCENDING)])],
+    "readings": [
+        IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", DESCENDING)]),
+        IndexModel([("home_id", ASCENDING)]),  # retention (§4)
+    ],
+    "movements": [
+        IndexModel([("device_id", ASCENDING), ("at", DESCENDING)]),
+        IndexModel([("home_id", ASCENDING), ("at", ASCENDING)]),  # export, retention
+        IndexModel([("actor_id", ASCENDING)]),  # erasure re-keying
+    ],
+    "app_events": [
+        IndexModel([("user_id", ASCENDING), ("at", DESCENDING)]),
+        IndexModel([("home_id", ASCENDING)]),  # retention
+    ],
     "service_tickets": [
         IndexModel([("user_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("home_id", ASCENDING)]),
@@ -39,6 +49,41 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     ],
     "sales_companies": [IndexModel([("country", ASCENDING)])],
     "access_log": [IndexModel([("subject_id", ASCENDING), ("at", DESCENDING)])],
+    # Data-subject rights and the data lifecycle (resolvers/rights/).
+    "privacy_requests": [
+        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING)]),
+        IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)]),
+    ],
+    "jobs": [IndexModel([("kind", ASCENDING), ("status", ASCENDING)])],
+    "notifications": [
+        IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("to", ASCENDING)]),
+        IndexModel([("sent_at", ASCENDING), ("created_at", ASCENDING)]),
+    ],
+    "consent_handovers": [
+        IndexModel([("user_id", ASCENDING)]),
+        IndexModel([("country", ASCENDING), ("_id", ASCENDING)]),
+    ],
+    "legal_disclosures": [IndexModel([("user_id", ASCENDING), ("recorded_at", DESCENDING)])],
+    "daily_aggregates": [IndexModel([("metric", ASCENDING), ("day", ASCENDING)])],
+}
+
+
+# The data owner (subgraph) of each collection (policy §3, §12). With per-owner database names
+# configured, `store[collection]` opens the collection in its owner's database; a collection not
+# listed here lives in the default database.
+COLLECTION_OWNERS: Mapping[str, str] = {
+    **dict.fromkeys(
+        ("users", "homes", "memberships", "sales_companies", "access_log",
+         "privacy_requests", "jobs", "notifications", "consent_handovers", "legal_disclosures"),
+        "accounts",
+    ),
+    **dict.fromkeys(
+        ("rooms", "devices", "readings", "movements", "app_events", "daily_aggregates"),
+        "telemetry",
+    ),
+    "service_tickets": "support",
 }
 
 
@@ -48,40 +93,50 @@ class Store:
     db_name: str
     counter: CommandCounter
     embedded: bool
+    databases: Mapping[str, str] = field(default_factory=dict)
+    """Database name per data owner ("accounts", "telemetry", "support"); default: `db_name`."""
 
     @property
     def db(self) -> Any:
         return self.client[self.db_name]
 
-    def __getitem__(self, collection: str) -> Any:
-        return self.db[collection]
+    def database_of(self, collection: str) -> str:
+        owner = COLLECTION_OWNERS.get(collection)
+        return self.databases.get(owner, self.db_name) if owner else self.db_name
 
-    async def ensure_indexes(self) -> None:
+    def __getitem__(self, collection: str) -> Any:
+        return self.client[self.database_of(collection)][collection]
+
+    async def ensure_indexes(self, owner: str | None = None) -> None:
+        """Create the indexes of every collection, or only of one data owner's collections."""
         for name, indexes in INDEXES.items():
-            await self.db[name].create_indexes(list(indexes))
+            if owner is None or COLLECTION_OWNERS.get(name) == owner:
+                await self[name].create_indexes(list(indexes))
 
     async def ping(self) -> bool:
         reply = await self.db.command("ping")
         return bool(reply.get("ok"))
 
     async def is_empty(self) -> bool:
-        return await self.db["users"].find_one({}, {"_id": 1}) is None
+        return await self["users"].find_one({}, {"_id": 1}) is None
 
     async def replace_all(self, documents: Mapping[str, Sequence[Document]]) -> None:
         """Load a full data set. Each collection is emptied first, so seeding twice is safe."""
         for name, docs in documents.items():
-            await self.db[name].delete_many({})
+            await self[name].delete_many({})
             if docs:
-                await self.db[name].insert_many(list(docs), ordered=False)
+                await self[name].insert_many(list(docs), ordered=False)
         await self.ensure_indexes()
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def open_store(uri: str | None, db_name: str) -> Store:
+def open_store(uri: str | None, db_name: str, databases: Mapping[str, str] | None = None) -> Store:
     counter = CommandCounter()
+    routes = dict(databases or {})
     if uri:
         client: Any = AsyncMongoClient(uri, event_listeners=[counter], tz_aware=False)
-        return Store(client, db_name, counter, embedded=False)
-    return Store(EmbeddedMongoClient(counter=counter), db_name, counter, embedded=True)
+        return Store(client, db_name, counter, embedded=False, databases=routes)
+    return Store(EmbeddedMongoClient(counter=counter), db_name, counter, embedded=True,
+                 databases=routes)

@@ -13,7 +13,7 @@ from resolvers import accounts as queries
 from resolvers import subjects
 from resolvers.errors import forbidden
 from resolvers.pagination import page_request
-from schema import audit, support, telemetry
+from schema import audit, rights, support, telemetry
 from schema.audit import AccessLogEntry
 from schema.connection import Connection, connection
 from schema.directives import Personal, personal
@@ -23,6 +23,7 @@ from schema.ownership import ACCOUNTS, SUPPORT, TELEMETRY, served_by
 
 if TYPE_CHECKING:
     from gateway.context import Context
+    from schema.rights import ConsentHandover, LegalDisclosure, PrivacyRequest
     from schema.support import ServiceTicket
     from schema.telemetry import AppEvent, Device, Room
 
@@ -31,6 +32,9 @@ DeviceRef = Annotated["Device", strawberry.lazy("schema.telemetry")]
 RoomRef = Annotated["Room", strawberry.lazy("schema.telemetry")]
 AppEventRef = Annotated["AppEvent", strawberry.lazy("schema.telemetry")]
 TicketRef = Annotated["ServiceTicket", strawberry.lazy("schema.support")]
+DisclosureRef = Annotated["LegalDisclosure", strawberry.lazy("schema.rights")]
+PrivacyRequestRef = Annotated["PrivacyRequest", strawberry.lazy("schema.rights")]
+HandoverRef = Annotated["ConsentHandover", strawberry.lazy("schema.rights")]
 
 MembershipRole = strawberry.enum(queries.MembershipRole)
 MembershipStatus = strawberry.enum(queries.MembershipStatus)
@@ -90,6 +94,18 @@ class User:
     @strawberry.field(description="Each time staff were shown your direct personal data (§2, §10).")
     async def access_log(self, info: Ctx) -> list[AccessLogEntry] | None:
         return await audit.access_log_of(info.context, self.subject)
+
+    @strawberry.field(description="Legal disclosures of your data, once no gag order stands (§13).")
+    async def legal_disclosures(self, info: Ctx) -> list[DisclosureRef]:
+        return await rights.legal_disclosures_of(info.context, self)
+
+    @strawberry.field(description="The rights you exercised and their state (§6).")
+    async def privacy_requests(self, info: Ctx) -> list[PrivacyRequestRef]:
+        return await rights.privacy_requests_of(info.context, self)
+
+    @strawberry.field(description="Marketing consent forwarded to a sales company (§3.1).")
+    async def consent_handovers(self, info: Ctx) -> list[HandoverRef]:
+        return await rights.consent_handovers_of(info.context, self)
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> "User | None":

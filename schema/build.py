@@ -15,6 +15,7 @@ from schema.accounts import AccountsQuery
 from schema.audit import AuditMutation
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
+from schema.rights import RightsMutation, RightsQuery
 from schema.support import SupportMutation, SupportQuery
 from schema.telemetry import TelemetryMutation, TelemetryQuery
 
@@ -26,19 +27,20 @@ SAFE_ERRORS = (ApiError, InvalidPage)
 
 
 @strawberry.type
-class Query(AccountsQuery, TelemetryQuery, SupportQuery):
+class Query(AccountsQuery, TelemetryQuery, SupportQuery, RightsQuery):
     pass
 
 
 @strawberry.type
-class Mutation(TelemetryMutation, SupportMutation, AuditMutation):
+class Mutation(TelemetryMutation, SupportMutation, AuditMutation, RightsMutation):
     pass
 
 
 def should_mask(error: GraphQLError) -> bool:
     """Show validation errors and our own errors; hide anything unexpected."""
     original = error.original_error
-    return original is not None and not isinstance(original, SAFE_ERRORS)
+    # A variable that does not coerce (e.g. an unknown enum value) wraps a GraphQLError: show it.
+    return original is not None and not isinstance(original, (*SAFE_ERRORS, GraphQLError))
 
 
 def owner_of(field: StrawberryField, type_name: str) -> str | None:

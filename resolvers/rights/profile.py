@@ -1,0 +1,103 @@
+"""Rectification (§6, §7): the caller corrects their name, email and location."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from resolvers.errors import invalid
+from resolvers.rights import consent, outbox
+from resolvers.rights.common import Env, clean_text, country_code, keyed_hash, normalise_email
+from resolvers.rights.requests import RequestKind, exercise
+from resolvers.store import Document
+
+OPEN_TICKETS = ["OPEN", "IN_PROGRESS"]
+
+
+@dataclass(frozen=True)
+class LocationChange:
+    street: str | None
+    postal_code: str | None
+    city: str | None
+    country: str | None
+
+
+def validate_location(location: LocationChange) -> dict[str, str]:
+    return {
+        "street": clean_text(location.street, "location.street", low=1, high=200),
+        "postal_code": clean_text(location.postal_code, "location.postalCode", low=1, high=20),
+        "city": clean_text(location.city, "location.city", low=1, high=100),
+        "country": country_code(location.country, "location.country"),
+    }
+
+
+def validate(
+    display_name: str | None, email: str | None, location: LocationChange | None
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if display_name is not None:
+        changes["display_name"] = clean_text(display_name, "displayName", low=1, high=100)
+    if email is not None:
+        changes["email"] = normalise_email(email, "email")
+    if location is not None:
+        changes["location"] = validate_location(location)
+        changes["country"] = changes["location"]["country"]
+    if not changes:
+        raise invalid("give at least one of displayName, email or location", "displayName")
+    return changes
+
+
+async def update_profile(
+    env: Env, user_id: str, display_name: str | None, email: str | None,
+    location: LocationChange | None,
+) -> Document | None:
+    changes = validate(display_name, email, location)
+    user = await consent.load_user(env, user_id)
+    if "email" in changes and changes["email"] != user.get("email"):
+        taken = await env.store["users"].find_one({"email": changes["email"]}, {"_id": 1})
+        if taken is not None and taken["_id"] != user_id:
+            raise invalid("email is already used by another account", "email")
+    diff = {k: v for k, v in changes.items() if user.get(k) != v}
+    key = "profile:" + keyed_hash(env.settings.pseudonym_key, repr(sorted(changes.items())))
+
+    async def work() -> dict[str, Any]:
+        try:
+            await env.store["users"].update_one({"_id": user_id}, {"$set": changes})
+        except DuplicateKeyError as error:
+            raise invalid("email is already used by another account", "email") from error
+        await propagate(env, user, changes)
+        return {"fields": sorted(diff) or sorted(changes)}
+
+    return await exercise(
+        env, user_id, RequestKind.RECTIFICATION, "UPDATE_PROFILE", key, work, needed=bool(diff)
+    )
+
+
+async def propagate(env: Env, before: Document, changes: dict[str, Any]) -> None:
+    """Recipients of the old data get the correction too (GDPR art. 19): open tickets' contact
+    and the marketing hand-over. The old address is told that the email changed."""
+    user_id = before["_id"]
+    contact = {f"contact.{k}": changes[k] for k in ("email",) if k in changes}
+    if "display_name" in changes:
+        contact["contact.name"] = changes["display_name"]
+    if contact:
+        await env.store["service_tickets"].update_many(
+            {"user_id": user_id, "status": {"$in": OPEN_TICKETS}, "contact": {"$ne": None}},
+            {"$set": contact},
+        )
+    if "email" in changes or "country" in changes:
+        await consent.refresh_handover(env, user_id)
+    old = before.get("email")
+    if "email" in changes and old and old != changes["email"]:
+        await outbox.enqueue(
+            env, outbox.NotificationKind.ACCOUNT,
+            f"email-changed:{user_id}:{key_of(env, changes['email'])}", old,
+            "Your VELUX ACTIVE email was changed",
+            "The email of your VELUX ACTIVE account was changed. If you did not do this, "
+            "contact VELUX through the app.",
+            user_id=user_id,
+        )
+
+
+def key_of(env: Env, value: str) -> str:
+    return keyed_hash(env.settings.pseudonym_key, value, length=12)

@@ -1,0 +1,422 @@
+"""The federated deployment answers exactly like the single-process graph, persona by persona.
+
+Three subgraph services (`python -m gateway.cli serve --subgraph X --port P`) and the pinned
+Apollo Gateway (`node gateway/serve.mjs`, supergraph from `active-graph compose`) run as
+subprocesses on free loopback ports. The same queries, which cross all three subgraphs, go to the
+gateway and to an in-process single-process app, for every persona; `data` must be identical,
+masking included.
+
+With the embedded engine every process has its own in-memory data. The demo seed is
+deterministic (same ids, values and timestamps; dates are anchored on the current UTC day), so
+three subgraph processes that each seed the same demo agree on every id with each other and with
+the in-process app. The queries here only read, so the copies stay equal. (Run across midnight
+UTC, a subgraph seeded before midnight and one seeded after would disagree on dates.)
+
+Apollo Gateway does not forward the subgraphs' response `extensions`, so the `extensions.privacy`
+report of the single-process endpoint does not reach clients of the gateway; the test checks that
+this is still so (and then compares `data` only).
+
+Skipped only when `node` or gateway/node_modules is missing; CI installs both (`make test`).
+"""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from gateway.federation import NODE_MODULES
+from gateway.settings import Settings
+from resolvers.seed.personas import PERSONAS
+from schema.ownership import SUBGRAPHS
+from tests.conftest import Api, make_api, token_for
+
+ROOT = Path(__file__).resolve().parents[1]
+LOOPBACK = "127.0.0.1"
+READY_TIMEOUT = 60.0  # seconds, for all four services together
+REQUEST_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+pytestmark = [
+    pytest.mark.gateway,
+    pytest.mark.skipif(
+        shutil.which("node") is None,
+        reason="`node` (Node.js >= 20) is not on PATH",
+    ),
+    pytest.mark.skipif(
+        not (NODE_MODULES / "@apollo" / "gateway").is_dir(),
+        reason="gateway/node_modules is missing: run `make gateway-install` (npm ci in gateway/)",
+    ),
+]
+
+STAFF = {"velux-support", "velux-dpo", "netatmo-eng", "sales-de", "sales-dk"}
+HOMES = ["hom_anna_main", "hom_anna_summer", "hom_clara", "hom_david"]
+DEVICES = ["dev_anna_main_02", "dev_anna_summer_01", "dev_clara_03", "dev_david_04"]
+USERS = ["usr_anna", "usr_ben", "usr_clara", "usr_david"]
+
+READINGS = "readings(kind: TEMPERATURE, from: $from, to: $to, bucket: DAY) { start count average }"
+CONTACT = "contact { name phone email address { street postalCode city country } }"
+
+ME = f"""query ($from: DateTime!, $to: DateTime!) {{ me {{
+  id displayName email country marketingConsent processingRestricted
+  homes {{
+    id name country address {{ city country }} owner {{ id displayName }}
+    members {{ role status invitedEmail user {{ id displayName }} }}
+    rooms {{ id name devices {{ id kind }} }}
+    devices {{
+      id kind serialNumber ipAddress macAddress installedAt
+      latestReadings {{ kind at value }}
+      {READINGS}
+    }}
+    serviceTickets(first: 5) {{
+      edges {{ cursor node {{
+        id channel status subject notes {CONTACT}
+        user {{ id displayName email }} device {{ id kind serialNumber }}
+      }} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+  serviceTickets(first: 5) {{ edges {{ node {{ id home {{ id name }} }} }} }}
+  appEvents(first: 3) {{ edges {{ node {{ id action userId }} }} }}
+}} }}"""
+
+HOME = f"""query ($id: ID!) {{ home(id: $id) {{
+  id name address {{ street city country }}
+  owner {{ id displayName email location {{ city country }} }}
+  devices {{
+    id kind ipAddress macAddress home {{ id name }} room {{ name }}
+    latestReadings {{ kind value }}
+    movements(first: 2) {{ edges {{ node {{ position source at actor {{ id displayName }} }} }} }}
+  }}
+  serviceTickets(first: 5) {{ edges {{ node {{
+    id subject {CONTACT}
+    user {{ id displayName }} home {{ id owner {{ id displayName }} }}
+    device {{ id kind ipAddress home {{ id name }} }}
+    handlingCompany {{ id name country }}
+  }} }} }}
+}} }}"""
+
+TICKETS = f"""{{ serviceTickets(first: 10) {{
+  edges {{ cursor node {{
+    id channel status createdAt subject {CONTACT}
+    user {{ id displayName country email }}
+    home {{ id name devices {{ id kind }} }}
+    device {{ id kind serialNumber macAddress home {{ id owner {{ id displayName }} }} }}
+  }} }}
+  pageInfo {{ hasNextPage endCursor }}
+}} }}"""
+
+DEVICE = f"""query ($id: ID!, $from: DateTime!, $to: DateTime!) {{ device(id: $id) {{
+  id kind serialNumber ipAddress
+  home {{
+    id name owner {{ id displayName email }}
+    serviceTickets(first: 3) {{ edges {{ node {{ id subject contact {{ name }} }} }} }}
+  }}
+  room {{ name devices {{ id kind }} }}
+  latestReadings {{ kind at value }}
+  {READINGS}
+}} }}"""
+
+USER = """query ($id: ID!) { user(id: $id) {
+  id displayName email country location { city country } marketingConsent
+  homes { id name devices { id kind ipAddress } serviceTickets(first: 2) { edges { node { id } } } }
+  serviceTickets(first: 3) {
+    edges { node { id subject contact { name phone } device { id kind } } }
+  }
+  appEvents(first: 3) { edges { node { action userId } } }
+} }"""
+
+USERS_PAGE = """{ users(first: 5) {
+  edges { cursor node { id displayName country homes { id devices { id kind } } } }
+  pageInfo { hasNextPage endCursor }
+} }"""
+
+CROSSING = f"""query ($id: ID!, $from: DateTime!, $to: DateTime!) {{ home(id: $id) {{
+  devices {{ id latestReadings {{ kind value }} {READINGS} }}
+  serviceTickets(first: 5) {{ edges {{ node {{ id contact {{ name email }} }} }} }}
+}} }}"""
+
+
+def queries_for(persona: str, window: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+    cases: list[tuple[str, str, dict[str, Any]]] = [("me", ME, window), ("tickets", TICKETS, {})]
+    cases += [(f"home {h}", HOME, {"id": h}) for h in HOMES]
+    cases += [(f"device {d}", DEVICE, {"id": d, **window}) for d in DEVICES]
+    cases += [(f"user {u}", USER, {"id": u}) for u in USERS]
+    if persona in STAFF:
+        cases.append(("users", USERS_PAGE, {}))
+    return cases
+
+
+def reading_window() -> dict[str, str]:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    return {"from": (today - timedelta(days=10)).isoformat(), "to": today.isoformat()}
+
+
+# --- the federated deployment -------------------------------------------------------------------
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    handle: IO[bytes] = field(repr=False)
+
+    def tail(self, lines: int = 25) -> str:
+        self.handle.flush()
+        text = self.log.read_text(errors="replace").splitlines()
+        return f"--- {self.name} (exit {self.process.poll()}) ---\n" + "\n".join(text[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def service_env(settings: Settings, state_dir: Path) -> dict[str, str]:
+    """The test's settings, and nothing from the caller's ACTIVE_GRAPH_* or proxy variables."""
+    drop = ("ACTIVE_GRAPH_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NODE_OPTIONS")
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(drop)}
+    env.update({
+        "ACTIVE_GRAPH_JWT_SECRET": settings.jwt_secret,
+        "ACTIVE_GRAPH_JWT_ISSUER": settings.jwt_issuer,
+        "ACTIVE_GRAPH_JWT_AUDIENCE": settings.jwt_audience,
+        "ACTIVE_GRAPH_PSEUDONYM_KEY": settings.pseudonym_key.decode(),
+        "ACTIVE_GRAPH_HOUSEHOLDS": str(settings.households),
+        "ACTIVE_GRAPH_ENV": settings.environment,
+        "ACTIVE_GRAPH_REVEAL_LIMIT_PER_HOUR": str(settings.reveal_limit_per_hour),
+        "ACTIVE_GRAPH_STATE_DIR": str(state_dir),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def start(name: str, args: list[str], env: dict[str, str], logs: Path) -> Service:
+    log = logs / f"{name}.log"
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT
+    )
+    return Service(name, process, log, handle)
+
+
+def stop(services: list[Service]) -> None:
+    for service in services:
+        if service.process.poll() is None:
+            service.process.terminate()
+    for service in services:
+        try:
+            service.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait(timeout=STOP_TIMEOUT)
+        service.handle.close()
+
+
+def wait_until_ready(services: list[Service], probes: dict[str, Any], deadline: float) -> None:
+    """Poll every service's probe until all answer, a process exits, or the deadline passes."""
+    pending = dict(probes)
+    with httpx.Client(timeout=2.0, trust_env=False) as client:
+        while pending:
+            for service in services:
+                if service.process.poll() is not None:
+                    logs = "\n".join(s.tail() for s in services)
+                    pytest.fail(f"{service.name} exited during startup\n{logs}")
+            for name, probe in list(pending.items()):
+                if probe(client):
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                logs = "\n".join(s.tail() for s in services)
+                pytest.fail(f"not ready after {READY_TIMEOUT:.0f} s: {sorted(pending)}\n{logs}")
+            if pending:
+                time.sleep(0.2)
+
+
+def http_ready(url: str) -> Any:
+    def probe(client: httpx.Client) -> bool:
+        try:
+            return client.get(url).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+def line_ready(service: Service, text: str) -> Any:
+    return lambda client: text in service.log.read_text(errors="replace")
+
+
+@dataclass
+class Deployment:
+    gateway_url: str
+    subgraph_urls: dict[str, str]
+    started_in: float
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    began = time.monotonic()
+    deadline = began + READY_TIMEOUT
+    work = tmp_path_factory.mktemp("federation")
+    env = service_env(settings, work / "state")
+    ports = {name: free_port() for name in SUBGRAPHS}
+    urls = {name: f"http://{LOOPBACK}:{port}/graphql" for name, port in ports.items()}
+    services: list[Service] = []
+    try:
+        for name, port in ports.items():
+            args = [sys.executable, "-m", "gateway.cli", "serve", "--subgraph", name,
+                    "--host", LOOPBACK, "--port", str(port)]
+            services.append(start(name, args, env, work))
+        supergraph = work / "supergraph.graphql"
+        compose = [sys.executable, "-m", "gateway.cli", "compose", "--out", str(supergraph)]
+        compose += [f"--url={name}={url}" for name, url in urls.items()]
+        composed = subprocess.run(
+            compose, cwd=ROOT, env=env, capture_output=True, text=True, timeout=READY_TIMEOUT,
+            check=False,
+        )
+        assert composed.returncode == 0, composed.stderr
+        node = shutil.which("node") or "node"
+        gateway_port = free_port()
+        gateway = start("gateway", [node, "gateway/serve.mjs", "--supergraph", str(supergraph),
+                                    "--host", LOOPBACK, "--port", str(gateway_port)], env, work)
+        services.append(gateway)
+        probes = {name: http_ready(f"http://{LOOPBACK}:{port}/readyz") for name, port in
+                  ports.items()}
+        probes["gateway"] = line_ready(gateway, "gateway listening on")
+        wait_until_ready(services, probes, deadline)
+        yield Deployment(f"http://{LOOPBACK}:{gateway_port}/graphql", urls,
+                         time.monotonic() - began)
+    finally:
+        stop(services)
+
+
+@pytest.fixture(scope="module")
+async def gateway(deployment: Deployment) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, trust_env=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def single(settings: Settings) -> AsyncIterator[Api]:
+    """The single-process default: the whole graph at /graphql, in process, own demo store."""
+    async for api in make_api(settings):
+        yield api
+
+
+async def via_gateway(
+    client: httpx.AsyncClient, deployment: Deployment, settings: Settings, who: str | None,
+    query: str, variables: dict[str, Any] | None = None, **headers: str,
+) -> dict[str, Any]:
+    if who is not None:
+        headers["Authorization"] = f"Bearer {token_for(settings, who)}"
+    response = await client.post(
+        deployment.gateway_url, json={"query": query, "variables": variables or {}},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+# --- tests --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", [p.name for p in PERSONAS])
+async def test_gateway_and_single_process_return_identical_data(
+    persona: str, deployment: Deployment, gateway: httpx.AsyncClient, single: Api,
+    settings: Settings,
+) -> None:
+    window = reading_window()
+    cases = queries_for(persona, window)
+
+    async def both(query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+        return await asyncio.gather(
+            via_gateway(gateway, deployment, settings, persona, query, variables),
+            single.gql(persona, query, variables),
+        )
+
+    results = await asyncio.gather(*(both(query, variables) for _, query, variables in cases))
+    shown = 0
+    for (label, _, _), (federated, whole) in zip(cases, results, strict=True):
+        assert "errors" not in whole, (label, whole["errors"])
+        assert "errors" not in federated, (label, federated["errors"])
+        assert federated["data"] == whole["data"], f"{persona}: {label} differs"
+        shown += sum(value is not None for value in whole["data"].values())
+    assert shown > 0, f"{persona} saw nothing at all: the comparison would prove nothing"
+
+
+async def test_queries_crossing_all_three_subgraphs_answer_through_the_gateway(
+    deployment: Deployment, gateway: httpx.AsyncClient, settings: Settings,
+) -> None:
+    window = reading_window()
+    main = await via_gateway(gateway, deployment, settings, "anna", CROSSING,
+                             {"id": "hom_anna_main", **window})
+    assert "errors" not in main, main["errors"]
+    devices = main["data"]["home"]["devices"]
+    assert any(d["latestReadings"] for d in devices)  # accounts -> telemetry
+    assert any(bucket["count"] > 0 for d in devices for bucket in d["readings"])
+    summer = await via_gateway(gateway, deployment, settings, "anna", CROSSING,
+                               {"id": "hom_anna_summer", **window})
+    assert "errors" not in summer, summer["errors"]
+    tickets = [e["node"] for e in summer["data"]["home"]["serviceTickets"]["edges"]]
+    assert {"id": "tkt_anna_01", "contact": {"name": "Anna Hansen",  # accounts -> support
+                                             "email": "anna.hansen@example.com"}} in tickets
+
+
+async def test_the_gateway_does_not_forward_the_privacy_report(
+    deployment: Deployment, gateway: httpx.AsyncClient, single: Api, settings: Settings,
+) -> None:
+    """Apollo Gateway drops subgraph response `extensions`. If this fails, it now forwards them:
+    compare `extensions.privacy` in the test above too, and update the README."""
+    query = "{ serviceTickets(first: 3) { edges { node { id contact { name } } } } }"
+    whole = await single.gql("velux-support", query)
+    assert whole["extensions"]["privacy"]["fields"], "the single-process endpoint reports masking"
+    federated = await via_gateway(gateway, deployment, settings, "velux-support", query)
+    assert federated["data"] == whole["data"]
+    assert "privacy" not in federated.get("extensions", {})
+    direct = await gateway.post(
+        deployment.subgraph_urls["support"], json={"query": query},
+        headers={"Authorization": f"Bearer {token_for(settings, 'velux-support')}"},
+    )
+    assert direct.json()["extensions"]["privacy"] == whole["extensions"]["privacy"]
+
+
+async def test_without_a_token_the_gateway_gets_nothing_from_the_subgraphs(
+    deployment: Deployment, gateway: httpx.AsyncClient, settings: Settings,
+) -> None:
+    query = "{ me { id email homes { devices { ipAddress } } } }"
+    body = await via_gateway(gateway, deployment, settings, None, query)
+    assert body["errors"], body
+    assert body.get("data") in (None, {"me": None})
+    forged = await via_gateway(gateway, deployment, settings, None, query,
+                               Authorization="Bearer not-a-jwt")
+    assert forged["errors"] and forged.get("data") in (None, {"me": None})
+
+
+async def test_the_gateway_keeps_csrf_prevention_on(
+    deployment: Deployment, gateway: httpx.AsyncClient, settings: Settings,
+) -> None:
+    response = await gateway.post(
+        deployment.gateway_url, content='{"query": "{ me { id } }"}',
+        headers={"Content-Type": "text/plain",
+                 "Authorization": f"Bearer {token_for(settings, 'anna')}"},
+    )
+    assert response.status_code == 400
+    assert "CSRF" in response.text or "csrf" in response.text.lower()
+
+
+def test_startup_is_bounded(deployment: Deployment) -> None:
+    assert deployment.started_in < READY_TIMEOUT

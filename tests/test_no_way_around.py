@@ -67,3 +67,15 @@ async def test_netatmo_pseudonyms_are_stable_across_requests(api: Api) -> None:
     second = await api.data("netatmo-eng", query)
     assert first == second
     assert first["user"]["email"].startswith("psn_") and len(first["user"]["email"]) == 20
+
+
+async def test_invitation_emails_are_masked_like_contact_data(fresh_api: Api) -> None:
+    invite = 'mutation { inviteGuest(homeId: "hom_anna_main", email: "carl.invitee@example.com") { id } }'
+    await fresh_api.data("anna", invite)
+    members = '{ home(id: "hom_anna_main") { members { role status invitedEmail user { id } } } }'
+    host = await fresh_api.data("anna", members)
+    pending = [m for m in host["home"]["members"] if m["status"] == "PENDING"]
+    assert [m["invitedEmail"] for m in pending] == ["c***@example.com"]
+    guest = await fresh_api.data("ben", members)
+    assert all(m["status"] == "ACTIVE" for m in guest["home"]["members"])
+    assert "carl.invitee" not in json.dumps(guest)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
 from gateway.principal import Principal
+from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
 from resolvers.seed.loader import seed_if_empty
 from resolvers.store import Document, Store, open_store
@@ -148,6 +150,7 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
             Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(RequestLog)],
     )
     app.state.services = services
     return app

@@ -129,7 +129,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     app = create_app(create_services(settings, subgraph=args.subgraph))
     print_banner(settings, host, port)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # access_log off: uvicorn logs the query string, which can hold a search term or a token;
+    # gateway.app logs method, path and status instead.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     return 0
 
 

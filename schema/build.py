@@ -1,11 +1,19 @@
 """Builds the whole graph, or one subgraph of it, as a Strawberry federation schema."""
 
+import logging
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -24,6 +32,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 SAFE_ERRORS = (ApiError, InvalidPage)
+log = logging.getLogger("active_graph.graphql")
 
 
 @strawberry.type
@@ -67,6 +76,16 @@ class GraphSchema(strawberry.federation.Schema):
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
         return [f for f in type_definition.fields if serves(self.subgraph, f, type_definition)]
 
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what failed and where, never the message: it may quote personal data (a
+        duplicate-key error quotes the email)."""
+        for error in errors:
+            kind = type(error.original_error or error).__name__
+            path = ".".join(str(p) for p in error.path or ())
+            log.error("GraphQL error %s at %s", kind, path or "-")
+
 
 def _has_fields(root: type, subgraph: str | None) -> bool:
     definition = root.__strawberry_definition__  # type: ignore[attr-defined]
@@ -88,5 +107,6 @@ def build_schema(subgraph: str | None = None, *, development: bool = True) -> Gr
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: MaskErrors(should_mask_error=should_mask),
             PrivacyExtension,
+            *([] if development else [DisableIntrospection]),
         ],
     )

@@ -1,6 +1,7 @@
 """The ASGI application: /graphql behind JWT authentication, health and readiness probes."""
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -118,6 +119,8 @@ def create_services(
     settings: Settings | None = None, subgraph: str | None = None, store: Store | None = None
 ) -> Services:
     settings = settings or load_settings()
+    if subgraph != settings.subgraph:  # the job worker completes this subgraph's steps only
+        settings = dataclasses.replace(settings, subgraph=subgraph)
     decisions = load_decisions()
     return Services(
         settings=settings,
@@ -135,10 +138,17 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
-        await privacy_routes.resume_jobs(services)
+        # This subgraph's (or, in one process, every owner's) part of erasures and retention:
+        # once now, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown.
+        job_worker = privacy_routes.JobWorker(services)
+        await job_worker.run_once()
         if seed and services.store.embedded:
             await seed_if_empty(services.store, services.settings.households)
-        yield
+        job_worker.start()
+        try:
+            yield
+        finally:
+            await job_worker.stop()
 
     endpoint = GraphQLEndpoint(services)
     app = Starlette(

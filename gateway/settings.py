@@ -36,6 +36,12 @@ class Settings:
     mongodb_db_accounts: str | None = None
     mongodb_db_telemetry: str | None = None
     mongodb_db_support: str | None = None
+    # The subgraph this process serves (set by create_services); None: the whole graph. Its job
+    # worker completes the steps of this owner only (resolvers.rights.jobs.owners_of).
+    subgraph: str | None = None
+    # How often the job worker looks for erasure and retention steps to run; 0 or less: only at
+    # start-up.
+    job_poll_seconds: float = 2.0
 
     @property
     def development(self) -> bool:
@@ -71,6 +77,7 @@ def load_settings(**overrides: object) -> Settings:
         "mongodb_db_accounts": env("ACTIVE_GRAPH_MONGODB_DB_ACCOUNTS") or None,
         "mongodb_db_telemetry": env("ACTIVE_GRAPH_MONGODB_DB_TELEMETRY") or None,
         "mongodb_db_support": env("ACTIVE_GRAPH_MONGODB_DB_SUPPORT") or None,
+        "job_poll_seconds": float(env("ACTIVE_GRAPH_JOB_POLL_SECONDS", "2")),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

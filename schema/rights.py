@@ -105,11 +105,16 @@ class ConsentHandover:
 @strawberry.type(description="What an erasure did: step names, counts and times; no personal data.")
 class ErasureReceipt:
     id: strawberry.ID
-    status: str
+    status: str = strawberry.field(description="RUNNING until every data owner's part is done, "
+                                   "then COMPLETED.")
     steps_done: list[str]
     counts: JSON
     started_at: datetime
     finished_at: datetime | None
+    pending_parts: list[str] = strawberry.field(
+        description="The data owners (accounts, telemetry, support) whose part of the erasure "
+        "is still to be done by their own service; empty once COMPLETED."
+    )
 
 
 @strawberry.type(
@@ -182,7 +187,7 @@ def receipt_of(doc: Document) -> ErasureReceipt:
     return ErasureReceipt(
         id=doc["_id"], status=doc["status"], steps_done=list(doc.get("steps_done", [])),
         counts=doc.get("counts", {}), started_at=doc["started_at"],
-        finished_at=doc.get("finished_at"),
+        finished_at=doc.get("finished_at"), pending_parts=list(doc.get("pending_parts", [])),
     )
 
 

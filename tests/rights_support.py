@@ -4,35 +4,30 @@ from collections.abc import Iterable
 from typing import Any
 
 from resolvers.rights.common import strings_in
-from resolvers.store import INDEXES, Store
+from resolvers.store import Store
 from tests.conftest import Api
 
-# Every collection the service writes; a scan also covers any other collection found.
-COLLECTIONS = sorted({
-    *INDEXES, "users", "homes", "memberships", "rooms", "devices", "readings", "movements",
-    "app_events", "service_tickets", "sales_companies", "access_log", "privacy_requests", "jobs",
-    "notifications", "consent_handovers", "legal_disclosures", "daily_aggregates",
-})
 
-
-async def all_collections(store: Store) -> list[str]:
-    names = set(COLLECTIONS)
-    for database in {store.db_name, *getattr(store, "databases", {}).values()}:
-        names |= set(await store.client[database].list_collection_names())
-    return sorted(names)
+def databases_of(store: Store) -> list[str]:
+    """Every database the store writes: the default one and each data owner's."""
+    return sorted({store.db_name, *store.databases.values()})
 
 
 async def hits(store: Store, needles: Iterable[str]) -> list[tuple[str, str, str]]:
     """(collection, document id, needle) for every string value anywhere that contains a needle
-    (case-insensitive), in every collection."""
+    (case-insensitive), in every collection of every database of the store (read directly, not
+    through the routing, so a document in the wrong owner's database is found too)."""
     wanted = [n.lower() for n in needles if n]
     found = []
-    for name in await all_collections(store):
-        async for doc in store[name].find({}):
-            for text in strings_in(doc):
-                low = text.lower()
-                found += [(name, str(doc.get("_id")), n) for n in wanted if n in low]
-            found += [(name, str(doc.get("_id")), n) for n in wanted if str(doc.get("_id")) == n]
+    for database in databases_of(store):
+        db = store.client[database]
+        for name in sorted(await db.list_collection_names()):
+            async for doc in db[name].find({}):
+                for text in strings_in(doc):
+                    low = text.lower()
+                    found += [(name, str(doc.get("_id")), n) for n in wanted if n in low]
+                found += [(name, str(doc.get("_id")), n) for n in wanted
+                          if str(doc.get("_id")) == n]
     return found
 
 

@@ -10,7 +10,7 @@ from resolvers.rights.common import strings_in
 from tests.conftest import Api
 from tests.rights_support import code_and_field, hits, person_values, requests_of
 
-DELETE = 'mutation($c: String!) { deleteMyAccount(confirm: $c) { id status stepsDone counts startedAt finishedAt } }'
+DELETE = 'mutation($c: String!) { deleteMyAccount(confirm: $c) { id status stepsDone pendingParts counts startedAt finishedAt } }'
 STEPS = list(erasure.STEP_NAMES)
 PSEUDONYM = re.compile(r"^erased_[0-9a-f]{16}$")
 
@@ -52,6 +52,7 @@ async def test_erasure_removes_direct_data_everywhere_and_closes_the_account(
     receipt = (await fresh_api.data("anna", DELETE, {"c": "DELETE"}))["deleteMyAccount"]
 
     assert receipt["status"] == "COMPLETED" and receipt["stepsDone"] == STEPS
+    assert receipt["pendingParts"] == []  # one process runs every data owner's part
     assert receipt["finishedAt"] is not None
     assert await hits(store, values) == []
     # The old id is left only on the tombstone and the privacy requests (no personal data).

@@ -6,10 +6,16 @@ which no mapping is kept: the pseudonym lives only in the job document while the
 dropped from it when the job finishes. The finished job document is the receipt: job id, step
 names, counts and times, with no personal data and no pseudonym.
 
-Each step is idempotent and keyed by the user id or the pseudonym; progress is saved after each
-step, so if the process dies anywhere, running the job again (deleteMyAccount cannot, since the
-account is already closed: `resume_erasures`, run at start-up and by `active-graph erasure
-resume`) finishes it.
+Each step is idempotent, keyed by the user id or the pseudonym, and owned by the data owner of
+every collection it writes (PLAN): the accounts service closes the account and scrubs the
+directory, the telemetry and support services' job workers scrub and re-key their own data, and
+the accounts service finishes last (re-keys its records, leaves the tombstone, completes the
+privacy request). Progress is saved after each step, so if a process dies anywhere, its worker
+finishes its part when it runs again (deleteMyAccount cannot, since the account is already
+closed: every service runs its worker at start-up and then every few seconds; `active-graph
+erasure resume` runs it once). In the single-process service one worker runs every part, so
+deleteMyAccount returns the COMPLETED receipt; in a federated deployment the accounts service
+returns it RUNNING, with the parts still pending.
 
 What is kept, on purpose: a tombstone user document {_id, status: CLOSED, closed_at} so the old
 tokens stay refused, and the privacy requests of that id (the controller's record that the rights
@@ -19,36 +25,49 @@ record) and legal disclosures are re-keyed to the pseudonym, like the rest of th
 
 import re
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from resolvers.rights import jobs
 from resolvers.rights.common import Env, subject_hash, utcnow
-from resolvers.rights.requests import RequestKind, complete_request, open_request
+from resolvers.rights.requests import COLLECTION as REQUESTS
+from resolvers.rights.requests import (
+    RequestKind,
+    RequestStatus,
+    complete_request,
+    open_request,
+)
 from resolvers.store import Document
 
 KIND = "ERASURE"
 REDACTED = "[erased]"
-STEP_NAMES = (
-    "close_account",
-    "withdraw_marketing",
-    "scrub_ticket_contacts",
-    "scrub_homes_and_devices",
-    "delete_invitations_and_notices",
-    "remove_guest_memberships",
-    "rekey_indirect_data",
-    "scrub_account",
+ACCOUNTS, TELEMETRY, SUPPORT = jobs.ACCOUNTS, jobs.TELEMETRY, jobs.SUPPORT
+# (step, owner of every collection it writes, steps of other owners it waits for). The steps of
+# one owner run in this order; the order as a whole is the one the single-process service runs.
+PLAN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("close_account", ACCOUNTS, ()),
+    ("withdraw_marketing", ACCOUNTS, ()),
+    ("scrub_ticket_contacts", SUPPORT, ("close_account",)),
+    ("scrub_devices", TELEMETRY, ("close_account",)),
+    ("scrub_homes", ACCOUNTS, ()),
+    ("delete_invitations_and_notices", ACCOUNTS, ()),
+    ("remove_guest_memberships", ACCOUNTS, ()),
+    ("rekey_telemetry_data", TELEMETRY, ()),
+    ("rekey_support_data", SUPPORT, ()),
+    # The controller finishes last: its access log may get rows from the other subgraphs until
+    # their parts are done, and their steps read the user document (e.g. the email to redact).
+    ("rekey_accounts_data", ACCOUNTS, ("rekey_telemetry_data", "rekey_support_data")),
+    ("scrub_account", ACCOUNTS, ()),
 )
+STEP_NAMES = tuple(name for name, _, _ in PLAN)
 WORKING_STATE = ("user_id", "pseudonym")
-# Indirect data re-keyed to the pseudonym: (collection, field).
-REKEYED = (
-    ("movements", "actor_id"),
-    ("app_events", "user_id"),
-    ("service_tickets", "user_id"),
-    ("homes", "owner_id"),
-    ("memberships", "user_id"),
-    ("access_log", "subject_id"),
-    ("legal_disclosures", "user_id"),
-)
+# Indirect data re-keyed to the pseudonym, per owner: (collection, field).
+REKEYED = {
+    TELEMETRY: (("movements", "actor_id"), ("app_events", "user_id")),
+    SUPPORT: (("service_tickets", "user_id"),),
+    ACCOUNTS: (("homes", "owner_id"), ("memberships", "user_id"), ("access_log", "subject_id"),
+               ("legal_disclosures", "user_id")),
+}
 
 
 def job_id_for(env: Env, user_id: str) -> str:
@@ -84,7 +103,9 @@ class Steps:
         self.store = env.store
 
     def all(self) -> list[jobs.Step]:
-        return [(name, getattr(self, name)) for name in STEP_NAMES]
+        return jobs.in_order(
+            jobs.Step(name, owner, getattr(self, name), after) for name, owner, after in PLAN
+        )
 
     async def close_account(self, job: Document) -> int:
         """Tokens stop working at once: the gateway refuses any status but ACTIVE."""
@@ -127,9 +148,8 @@ class Steps:
             changed += 1
         return changed
 
-    async def scrub_homes_and_devices(self, job: Document) -> int:
-        """Device IP and MAC, and the street, postal code, city and name of the user's homes.
-        The homes are disconnected: nobody can sign in to them any more."""
+    async def scrub_devices(self, job: Document) -> int:
+        """The IP and MAC of the devices in the user's homes."""
         home_ids = await owned_home_ids(self.env, job)
         if not home_ids:
             return 0
@@ -137,7 +157,15 @@ class Steps:
             {"home_id": {"$in": home_ids}},
             {"$set": {"ip_address": None, "mac_address": None}},
         )
-        await self.store["homes"].update_many(
+        return int(result.modified_count)
+
+    async def scrub_homes(self, job: Document) -> int:
+        """The street, postal code, city and name of the user's homes. The homes are
+        disconnected: nobody can sign in to them any more."""
+        home_ids = await owned_home_ids(self.env, job)
+        if not home_ids:
+            return 0
+        result = await self.store["homes"].update_many(
             {"_id": {"$in": home_ids}},
             {"$set": {"name": "Home"},
              "$unset": {"address.street": "", "address.postal_code": "", "address.city": ""}},
@@ -180,14 +208,23 @@ class Steps:
             )
         return removed
 
-    async def rekey_indirect_data(self, job: Document) -> int:
+    async def rekey(self, job: Document, owner: str) -> int:
         changed = 0
-        for collection, field in REKEYED:
+        for collection, field in REKEYED[owner]:
             result = await self.store[collection].update_many(
                 {field: job["user_id"]}, {"$set": {field: job["pseudonym"]}}
             )
             changed += int(result.modified_count)
         return changed
+
+    async def rekey_telemetry_data(self, job: Document) -> int:
+        return await self.rekey(job, TELEMETRY)
+
+    async def rekey_support_data(self, job: Document) -> int:
+        return await self.rekey(job, SUPPORT)
+
+    async def rekey_accounts_data(self, job: Document) -> int:
+        return await self.rekey(job, ACCOUNTS)
 
     async def scrub_account(self, job: Document) -> int:
         """The account becomes a tombstone: {_id, status: CLOSED, closed_at}."""
@@ -202,31 +239,62 @@ class Steps:
         return int(result.modified_count)
 
 
-async def erase_account(env: Env, user_id: str, hook: jobs.StepHook | None = None) -> Document:
-    """Run (or finish) the erasure of one account; returns the receipt. Safe to call again."""
-    job_id = job_id_for(env, user_id)
-    job = await jobs.start(env, job_id, KIND, {
-        "subject_hash": subject_hash(env, user_id), "user_id": user_id,
-        "pseudonym": "erased_" + secrets.token_hex(8),
-    })
-    if job["status"] == jobs.JobStatus.COMPLETED.value:
-        return job
-    request = await open_request(
-        env, user_id, RequestKind.ERASURE, "DELETE_ACCOUNT", "erasure", {"job_id": job_id}
+async def plan(env: Env, job: Document) -> list[list[jobs.Step]]:
+    return [Steps(env).all()]
+
+
+async def finish(env: Env, job: Document) -> Document:
+    """Complete the privacy request, then drop the user id and the pseudonym from the job.
+    Safe to run again: a completed request is left as it is."""
+    requests = env.store[REQUESTS]
+    request = await requests.find_one(
+        {"user_id": job["user_id"], "kind": RequestKind.ERASURE.value,
+         "details.job_id": job["_id"]}
     )
-    job = await jobs.run_steps(env, job, Steps(env).all(), hook)
-    await complete_request(env, request, {"job_id": job_id})
+    if request is None:  # a job started without its request (e.g. by an older version)
+        request = await open_request(
+            env, job["user_id"], RequestKind.ERASURE, "DELETE_ACCOUNT", "erasure",
+            {"job_id": job["_id"]},
+        )
+    if request["status"] != RequestStatus.COMPLETED.value:
+        await complete_request(env, request, {"job_id": job["_id"]})
     return await jobs.finish(env, job, WORKING_STATE)
 
 
-async def resume_erasures(env: Env) -> list[Document]:
-    """Finish every erasure a dead process left half-done."""
-    receipts = []
-    for job in await jobs.unfinished(env, KIND):
-        if job.get("user_id"):
-            receipts.append(await erase_account(env, job["user_id"]))
-    return receipts
+JOB = jobs.JobType(KIND, plan, finish)
+
+
+async def erase_account(
+    env: Env, user_id: str, hook: jobs.StepHook | None = None,
+    owners: Collection[str] | None = None,
+) -> Document:
+    """Start (or go on with) the erasure of one account and run the parts of `owners` (default:
+    this process's, see jobs.owners_of) that can run now; returns the receipt, COMPLETED when
+    every owner's part is done, else RUNNING with the pending parts. Safe to call again."""
+    owners = jobs.owners_of(env) if owners is None else owners
+    job_id = job_id_for(env, user_id)
+    worker = jobs.new_worker()
+    job = await jobs.start(env, job_id, KIND, {
+        "subject_hash": subject_hash(env, user_id), "user_id": user_id,
+        "pseudonym": "erased_" + secrets.token_hex(8),
+    }, claim_for=owners, worker=worker)
+    if job["status"] == jobs.JobStatus.COMPLETED.value:
+        return {**job, "pending_parts": []}
+    await open_request(
+        env, user_id, RequestKind.ERASURE, "DELETE_ACCOUNT", "erasure", {"job_id": job_id}
+    )
+    return await jobs.work_on(env, JOB, job, owners, hook=hook, worker=worker)
+
+
+async def resume_erasures(
+    env: Env, owners: Collection[str] | None = None, hook: jobs.StepHook | None = None
+) -> list[Document]:
+    """Work on every running erasure: the parts of `owners` (default: this process's)."""
+    owners = jobs.owners_of(env) if owners is None else owners
+    return [await jobs.work_on(env, JOB, job, owners, hook=hook)
+            for job in await jobs.unfinished(env, KIND) if job.get("user_id")]
 
 
 async def receipt(env: Env, job_id: str) -> Document | None:
-    return await env.store[jobs.COLLECTION].find_one({"_id": job_id, "kind": KIND})
+    job = await env.store[jobs.COLLECTION].find_one({"_id": job_id, "kind": KIND})
+    return await jobs.receipt(env, job_id, Steps(env).all()) if job else None

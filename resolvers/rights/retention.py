@@ -15,13 +15,17 @@
 - keeps the contact data (name, email, location) and the hand-over of anyone still subscribed to
   marketing (status MARKETING_ONLY) until they unsubscribe; everyone else becomes a tombstone.
 
-It runs as a resumable job (resolvers.rights.jobs); a run resumes any run that died first, and a
-second run finds nobody left to process.
+It runs as a resumable job (resolvers.rights.jobs) whose steps belong to the data owners of what
+they write (UserSteps): the telemetry worker aggregates and deletes the telemetry, the support
+worker scrubs the tickets, the accounts worker deletes the homes and closes the accounts. The run
+does the parts of the owners it serves (all three in one process; `--owner` in a federated
+deployment) and each subgraph service's job worker does its own. A run first goes on with any run
+not finished yet, and a second run finds nobody left to process.
 """
 
 import secrets
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,9 +37,11 @@ from resolvers.store import Document
 
 KIND = "RETENTION"
 READING_METRICS = ("TEMPERATURE", "HUMIDITY", "CO2", "LIGHT")
-WORKING_STATE = ("users", "secret")
-STEP_NAMES = ("aggregate", "delete", "activity", "tickets", "records", "memberships", "account")
-Progress = Callable[[int, int], None]
+WORKING_STATE = ("users", "homes", "secret")
+STEP_NAMES = ("aggregate", "delete", "delete_home", "activity", "tickets", "records",
+              "memberships", "account")
+ACCOUNTS, TELEMETRY, SUPPORT = jobs.ACCOUNTS, jobs.TELEMETRY, jobs.SUPPORT
+Progress = jobs.Progress
 
 
 def one_year_before(moment: datetime) -> datetime:
@@ -58,6 +64,8 @@ class Summary:
     aggregates: int = 0
     resumed_runs: int = 0
     receipts: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    """Data owners whose part of a run is still to be done by their own job worker."""
 
     def totals(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in (
@@ -95,39 +103,49 @@ async def select_users(env: Env, cutoff: datetime) -> list[str]:
 
 
 class UserSteps:
-    """The steps for one user. Each is idempotent; per-home steps are generated from the homes
-    still there, so a home deleted by an earlier, killed run simply has no steps left."""
+    """The steps for one user, each idempotent and owned by the data owner of what it writes.
+    Per home, the telemetry worker aggregates and then deletes the home's telemetry, and only then
+    does the accounts worker delete the home and its memberships. The accounts worker's records,
+    memberships and account steps wait for the user's telemetry and support parts, which read the
+    user document (the name and email to redact) and may add access-log rows until they are done.
+    The homes are those recorded in the job when it started."""
 
     def __init__(self, env: Env, job: Document, user_id: str) -> None:
         self.env, self.store, self.job, self.user_id = env, env.store, job, user_id
         self.secret = bytes.fromhex(job["secret"])
         self.pseudonym = "anon_" + keyed_hash(self.secret, "user", user_id, length=16)
 
-    async def all(self) -> list[jobs.Step]:
-        homes = await self.store["homes"].find({"owner_id": self.user_id}).sort("_id", 1)\
-            .to_list(None)
+    def all(self) -> list[jobs.Step]:
+        u, step = self.user_id, jobs.Step
         steps: list[jobs.Step] = []
-        for home in homes:
-            steps.append((f"{self.user_id}:aggregate:{home['_id']}", self.aggregator(home)))
-            steps.append((f"{self.user_id}:delete:{home['_id']}", self.deleter(home)))
-        return [
+        for home_id in sorted(h for owner, h in self.job.get("homes", []) if owner == u):
+            steps += [
+                step(f"{u}:aggregate:{home_id}", TELEMETRY, self.aggregator(home_id),
+                     label="aggregate"),
+                step(f"{u}:delete:{home_id}", TELEMETRY, self.deleter(home_id), label="delete"),
+                step(f"{u}:delete_home:{home_id}", ACCOUNTS, self.home_deleter(home_id),
+                     (f"{u}:delete:{home_id}",), label="delete_home"),
+            ]
+        return jobs.in_order([
             *steps,
-            (f"{self.user_id}:activity", self.anonymise_activity),
-            (f"{self.user_id}:tickets", self.scrub_tickets),
-            (f"{self.user_id}:records", self.rekey_records),
-            (f"{self.user_id}:memberships", self.remove_memberships),
-            (f"{self.user_id}:account", self.close_account),
-        ]
+            step(f"{u}:activity", TELEMETRY, self.anonymise_activity, label="activity"),
+            step(f"{u}:tickets", SUPPORT, self.scrub_tickets, label="tickets"),
+            step(f"{u}:records", ACCOUNTS, self.rekey_records, (f"{u}:activity", f"{u}:tickets"),
+                 label="records"),
+            step(f"{u}:memberships", ACCOUNTS, self.remove_memberships, label="memberships"),
+            step(f"{u}:account", ACCOUNTS, self.close_account, label="account"),
+        ])
 
     def aggregate_id(self, home_id: str, day: datetime, metric: str) -> str:
         return "agg_" + keyed_hash(self.secret, "aggregate", home_id, day.isoformat(), metric)
 
-    def aggregator(self, home: Document) -> jobs.StepFn:
+    def aggregator(self, home_id: str) -> jobs.StepFn:
         async def aggregate(_: Document) -> int:
-            rows = await daily_rows(self.store, home["_id"])
+            home = await self.store["homes"].find_one({"_id": home_id}, {"country": 1}) or {}
+            rows = await daily_rows(self.store, home_id)
             for (day, metric), row in rows.items():
                 await self.store["daily_aggregates"].update_one(
-                    {"_id": self.aggregate_id(home["_id"], day, metric)},
+                    {"_id": self.aggregate_id(home_id, day, metric)},
                     {"$set": {"day": day, "metric": metric, "country": home.get("country"),
                               **row}},
                     upsert=True,
@@ -136,17 +154,23 @@ class UserSteps:
 
         return aggregate
 
-    def deleter(self, home: Document) -> jobs.StepFn:
+    def deleter(self, home_id: str) -> jobs.StepFn:
         async def delete(_: Document) -> int:
-            home_id, removed = home["_id"], 0
-            for collection in ("readings", "movements", "app_events", "devices", "rooms",
-                               "memberships"):
+            removed = 0
+            for collection in ("readings", "movements", "app_events", "devices", "rooms"):
                 result = await self.store[collection].delete_many({"home_id": home_id})
                 removed += int(result.deleted_count)
-            await self.store["homes"].delete_one({"_id": home_id})  # last: marks the step done
             return removed
 
         return delete
+
+    def home_deleter(self, home_id: str) -> jobs.StepFn:
+        async def delete_home(_: Document) -> int:
+            result = await self.store["memberships"].delete_many({"home_id": home_id})
+            await self.store["homes"].delete_one({"_id": home_id})
+            return int(result.deleted_count)
+
+        return delete_home
 
     async def anonymise_activity(self, _: Document) -> int:
         moved = await self.store["movements"].update_many(
@@ -250,34 +274,45 @@ async def count_for(env: Env, user_ids: list[str], summary: Summary) -> None:
     )
 
 
-async def run_job(
-    env: Env, job: Document, summary: Summary, progress: Progress | None,
-    hook: jobs.StepHook | None,
-) -> Document:
-    users: list[str] = list(job.get("users", []))
-    for n, user_id in enumerate(users, start=1):
-        steps = await UserSteps(env, job, user_id).all()
-        job = await jobs.run_steps(env, job, steps, hook)
-        if progress:
-            progress(n, len(users))
+async def plan(env: Env, job: Document) -> list[list[jobs.Step]]:
+    return [UserSteps(env, job, user_id).all() for user_id in job.get("users", [])]
+
+
+async def finish(env: Env, job: Document) -> Document:
+    """Replace the per-user progress by totals and drop the users, homes and secret."""
     counts: dict[str, int] = job.get("counts", {})
 
     def total(*tags: str) -> int:
         return sum(v for k, v in counts.items() if any(t in k for t in tags))
 
-    summary.aggregates += total(":aggregate:")
+    users = job.get("users", [])
     return await jobs.finish(env, job, WORKING_STATE, {
         "steps_done": list(STEP_NAMES) if users else [],
         "counts": {"users": len(users), "aggregates": total(":aggregate:"),
-                   "deleted": total(":delete:"),
+                   "deleted": total(":delete:", ":delete_home:"),
                    "anonymised": total(":activity", ":tickets", ":records")},
     })
+
+
+JOB = jobs.JobType(KIND, plan, finish)
+
+
+def record(summary: Summary, receipt: Document) -> None:
+    summary.receipts.append(receipt["_id"])
+    if receipt.get("status") == jobs.JobStatus.COMPLETED.value:
+        summary.aggregates += int(receipt.get("counts", {}).get("aggregates", 0))
+    summary.pending = sorted({*summary.pending, *receipt.get("pending_parts", [])},
+                             key=jobs.OWNERS.index)
 
 
 async def run_retention(
     env: Env, now: datetime | None = None, *, dry_run: bool = False,
     progress: Progress | None = None, hook: jobs.StepHook | None = None,
+    owners: Collection[str] | None = None,
 ) -> Summary:
+    """Select and process the users due; first go on with any run not finished yet. Runs the
+    parts of `owners` (default: this process's); the other owners' job workers run theirs."""
+    owners = jobs.owners_of(env) if owners is None else owners
     now = now or utcnow()
     cutoff = one_year_before(now)
     summary = Summary(dry_run=dry_run, cutoff=cutoff)
@@ -285,17 +320,31 @@ async def run_retention(
         for job in await jobs.unfinished(env, KIND):
             summary.resumed_runs += 1
             summary.users += len(job.get("users", []))
-            receipt = await run_job(env, job, summary, progress, hook)
-            summary.receipts.append(receipt["_id"])
-    selected = await select_users(env, cutoff)
+            record(summary, await jobs.work_on(env, JOB, job, owners, hook=hook,
+                                               progress=progress))
+    busy = {u for job in await jobs.unfinished(env, KIND) for u in job.get("users", [])}
+    selected = [u for u in await select_users(env, cutoff) if u not in busy]
     summary.users += len(selected)
     await count_for(env, selected, summary)
     if dry_run or not selected:
         return summary
+    homes = await env.store["homes"].find(
+        {"owner_id": {"$in": selected}}, {"_id": 1, "owner_id": 1}
+    ).sort("_id", 1).to_list(None)
+    worker = jobs.new_worker()
     job = await jobs.start(env, f"job_retention_{secrets.token_hex(8)}", KIND, {
-        "users": selected, "secret": secrets.token_hex(32), "cutoff": cutoff,
-        "run_at": now,
-    })
-    receipt = await run_job(env, job, summary, progress, hook)
-    summary.receipts.append(receipt["_id"])
+        "users": selected, "homes": [[h["owner_id"], h["_id"]] for h in homes],
+        "secret": secrets.token_hex(32), "cutoff": cutoff, "run_at": now,
+    }, claim_for=owners, worker=worker)
+    record(summary, await jobs.work_on(env, JOB, job, owners, hook=hook, progress=progress,
+                                       worker=worker))
     return summary
+
+
+async def resume_retention(
+    env: Env, owners: Collection[str] | None = None, hook: jobs.StepHook | None = None
+) -> list[Document]:
+    """Work on every running retention run: the parts of `owners` (default: this process's)."""
+    owners = jobs.owners_of(env) if owners is None else owners
+    return [await jobs.work_on(env, JOB, job, owners, hook=hook)
+            for job in await jobs.unfinished(env, KIND)]

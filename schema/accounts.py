@@ -1,7 +1,7 @@
 """Accounts subgraph (VELUX A/S, data controller): users, homes, memberships, sales companies."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types import Info
@@ -20,21 +20,20 @@ from schema.directives import Personal, personal
 from schema.location import Location, to_location
 from schema.nodes import visible
 from schema.ownership import ACCOUNTS, SUPPORT, TELEMETRY, served_by
+from schema.refs import (
+    AppEventRef,
+    DeviceRef,
+    DisclosureRef,
+    HandoverRef,
+    PrivacyRequestRef,
+    RoomRef,
+    TicketRef,
+)
 
 if TYPE_CHECKING:
     from gateway.context import Context
-    from schema.rights import ConsentHandover, LegalDisclosure, PrivacyRequest
-    from schema.support import ServiceTicket
-    from schema.telemetry import AppEvent, Device, Room
 
 Ctx = Info["Context", None]
-DeviceRef = Annotated["Device", strawberry.lazy("schema.telemetry")]
-RoomRef = Annotated["Room", strawberry.lazy("schema.telemetry")]
-AppEventRef = Annotated["AppEvent", strawberry.lazy("schema.telemetry")]
-TicketRef = Annotated["ServiceTicket", strawberry.lazy("schema.support")]
-DisclosureRef = Annotated["LegalDisclosure", strawberry.lazy("schema.rights")]
-PrivacyRequestRef = Annotated["PrivacyRequest", strawberry.lazy("schema.rights")]
-HandoverRef = Annotated["ConsentHandover", strawberry.lazy("schema.rights")]
 
 MembershipRole = strawberry.enum(queries.MembershipRole)
 MembershipStatus = strawberry.enum(queries.MembershipStatus)

@@ -8,7 +8,7 @@ row.ConsentHandover: the subject and velux-dpo; ConsentHandover also SAME_COUNTR
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -25,16 +25,13 @@ from resolvers.store import Document
 from schema import accounts
 from schema.connection import Connection, connection
 from schema.ownership import ACCOUNTS, served_by
+from schema.refs import HomeRef, MembershipRef, SalesCompanyRef, UserRef
 
 if TYPE_CHECKING:
     from gateway.context import Context
-    from schema.accounts import Home, Membership, SalesCompany, User
+    from schema.accounts import Membership, User
 
 Ctx = Info["Context", None]
-UserRef = Annotated["User", strawberry.lazy("schema.accounts")]
-HomeRef = Annotated["Home", strawberry.lazy("schema.accounts")]
-MembershipRef = Annotated["Membership", strawberry.lazy("schema.accounts")]
-SalesCompanyRef = Annotated["SalesCompany", strawberry.lazy("schema.accounts")]
 
 PrivacyRequestKind = strawberry.enum(privacy_requests.RequestKind, name="PrivacyRequestKind")
 PrivacyRequestStatus = strawberry.enum(

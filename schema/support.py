@@ -1,7 +1,7 @@
 """Support subgraph (VELUX and its sales companies): service history (§3.4)."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.types import Info
@@ -19,17 +19,12 @@ from schema.connection import Connection, connection
 from schema.directives import personal
 from schema.location import Location, to_location
 from schema.ownership import served_by
+from schema.refs import DeviceRef, HomeRef, SalesCompanyRef, UserRef
 
 if TYPE_CHECKING:
     from gateway.context import Context
-    from schema.accounts import Home, SalesCompany, User
-    from schema.telemetry import Device
 
 Ctx = Info["Context", None]
-UserRef = Annotated["User", strawberry.lazy("schema.accounts")]
-HomeRef = Annotated["Home", strawberry.lazy("schema.accounts")]
-SalesCompanyRef = Annotated["SalesCompany", strawberry.lazy("schema.accounts")]
-DeviceRef = Annotated["Device", strawberry.lazy("schema.telemetry")]
 
 TicketChannel = strawberry.enum(queries.TicketChannel)
 TicketStatus = strawberry.enum(queries.TicketStatus)

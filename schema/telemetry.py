@@ -20,14 +20,12 @@ from schema.connection import Connection, connection
 from schema.directives import personal
 from schema.nodes import visible
 from schema.ownership import served_by
+from schema.refs import HomeRef, UserRef
 
 if TYPE_CHECKING:
     from gateway.context import Context
-    from schema.accounts import Home, User
 
 Ctx = Info["Context", None]
-UserRef = Annotated["User", strawberry.lazy("schema.accounts")]
-HomeRef = Annotated["Home", strawberry.lazy("schema.accounts")]
 
 DeviceKind = strawberry.enum(queries.DeviceKind)
 ReadingKind = strawberry.enum(queries.ReadingKind)

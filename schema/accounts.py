@@ -177,8 +177,7 @@ class Membership:
 
     @strawberry.field
     async def user(self, info: Ctx) -> User | None:
-        user_id = self.doc.get("user_id")
-        return await user_by_id(info.context, user_id) if user_id else None
+        return await user_by_id(info.context, self.doc.get("user_id"))
 
 
 @strawberry.federation.type(keys=["id"], description="A VELUX sales company (policy appendix).")
@@ -209,8 +208,9 @@ async def user_node(ctx: "Context", doc: dict[str, Any]) -> User | None:
     return User(id=doc["_id"], doc=doc, subject=subject)
 
 
-async def user_by_id(ctx: "Context", user_id: str) -> User | None:
-    doc = await ctx.loaders.users.load(user_id)
+async def user_by_id(ctx: "Context", user_id: str | None) -> User | None:
+    """The user as the caller may see them; None for no id, an unknown id or an ABSENT row."""
+    doc = await ctx.loaders.users.load(user_id) if user_id else None
     return await user_node(ctx, doc) if doc else None
 
 

@@ -53,8 +53,7 @@ class PrivacyRequest:
 
     @strawberry.field(description="The data subject, as the policy lets you see them.")
     async def user(self, info: Ctx) -> UserRef | None:
-        user_id = self.doc.get("user_id")
-        return await accounts.user_by_id(info.context, user_id) if user_id else None
+        return await accounts.user_by_id(info.context, self.doc.get("user_id"))
 
 
 @strawberry.type(description="Personal data shared with an authority under a legal duty (§13).")

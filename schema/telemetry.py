@@ -164,8 +164,7 @@ class Movement:
 
     @strawberry.field(description="Who moved it from the app, if anyone (masked as a User).")
     async def actor(self, info: Ctx) -> UserRef | None:
-        actor_id = self.doc.get("actor_id")
-        return await accounts.user_by_id(info.context, actor_id) if actor_id else None
+        return await accounts.user_by_id(info.context, self.doc.get("actor_id"))
 
 
 @strawberry.type(description="One use of the app (user data, §3.2).")

@@ -13,11 +13,11 @@ from typing import Any
 
 from authz import strategies
 from authz.decisions import ROW_PREFIX, Decisions
+from authz.principal import Principal
 from authz.relations import HomeGraph, RelationResolver
 from authz.strategies import ValueKind
 from authz.subject import Subject
 from authz.vocabulary import DataClass, Strategy
-from gateway.principal import Principal
 
 REPORT_LIMIT = 100
 

@@ -4,8 +4,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from authz.principal import Principal
 from authz.vocabulary import Relation, Role
-from gateway.principal import Principal
 
 
 @dataclass(frozen=True)

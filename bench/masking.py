@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from authz.decisions import Decisions
 from authz.guard import PrivacyGuard
+from authz.principal import Principal
 from authz.vocabulary import Role
 from gateway.app import create_services
 from gateway.context import make_context
-from gateway.principal import Principal
 from gateway.settings import load_settings
 from resolvers.store import open_store
 

@@ -1,8 +1,8 @@
 """The account check every authenticated route makes after verifying the token."""
 
+from authz.principal import Principal
 from authz.vocabulary import Role
 from gateway.auth import AuthError
-from gateway.principal import Principal
 from resolvers.store import Document, Store
 
 

@@ -16,11 +16,11 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from authz.decisions import Decisions, load_decisions
+from authz.principal import Principal
 from gateway import privacy_routes
 from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
-from gateway.principal import Principal
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
 from resolvers.seed.loader import seed_if_empty

@@ -10,8 +10,8 @@ from typing import Any
 import jwt
 
 from authz.decisions import Decisions
+from authz.principal import ORGANISATIONS, Principal
 from authz.vocabulary import Role
-from gateway.principal import ORGANISATIONS, Principal
 from gateway.settings import Settings
 from resolvers.seed.sales_companies import company_by_id
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from authz.decisions import Decisions
 from authz.guard import PrivacyGuard
+from authz.principal import Principal
 from authz.relations import HomeGraph, home_graph
 from authz.vocabulary import Role
-from gateway.principal import Principal
 from gateway.settings import Settings
 from resolvers.loaders import Loaders, make_loaders
 from resolvers.store import Store

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -51,6 +52,10 @@ class ContextGraphQL(GraphQL[Context, None]):
         if account is not None:
             context.loaders.users.prime(account["_id"], account)
         return context
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: several times faster than the standard library on long lists of values."""
+        return orjson.dumps(data)
 
 
 @dataclass

@@ -33,6 +33,10 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
         IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", DESCENDING)]),
         IndexModel([("home_id", ASCENDING)]),  # retention (§4)
     ],
+    "latest_readings": [
+        IndexModel([("device_id", ASCENDING)]),
+        IndexModel([("home_id", ASCENDING)]),  # retention (§4)
+    ],
     "movements": [
         IndexModel([("device_id", ASCENDING), ("at", DESCENDING)]),
         IndexModel([("home_id", ASCENDING), ("at", ASCENDING)]),  # export, retention
@@ -80,7 +84,8 @@ COLLECTION_OWNERS: Mapping[str, str] = {
         "accounts",
     ),
     **dict.fromkeys(
-        ("rooms", "devices", "readings", "movements", "app_events", "daily_aggregates"),
+        ("rooms", "devices", "readings", "latest_readings", "movements", "app_events",
+         "daily_aggregates"),
         "telemetry",
     ),
     "service_tickets": "support",

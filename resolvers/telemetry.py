@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from authz.subject import conditions_of
 from authz.vocabulary import Condition
 from resolvers.errors import invalid
-from resolvers.readings import MAX_RANGE, reading_series
+from resolvers.readings import MAX_RANGE, MAX_RAW_POINTS, column_series, raw_points, reading_series
 from resolvers.store import Document
 
 if TYPE_CHECKING:
@@ -54,6 +54,13 @@ def reading_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+def series_range(start: datetime, end: datetime, bucket: str) -> tuple[datetime, datetime]:
+    start, end = reading_range(start, end)
+    if bucket == "RAW" and raw_points(start, end) > MAX_RAW_POINTS:
+        raise invalid(f"a RAW series may span at most {MAX_RAW_POINTS} ten-minute slots", "from")
+    return start, end
+
+
 async def operate_device(
     ctx: "Context", device: Document, position: int, now: datetime
 ) -> Document:
@@ -83,4 +90,4 @@ async def record_app_event(ctx: "Context", device: Document, action: str, at: da
     })
 
 
-__all__ = ["reading_series"]
+__all__ = ["column_series", "reading_series"]

@@ -157,7 +157,8 @@ class UserSteps:
     def deleter(self, home_id: str) -> jobs.StepFn:
         async def delete(_: Document) -> int:
             removed = 0
-            for collection in ("readings", "movements", "app_events", "devices", "rooms"):
+            for collection in ("readings", "latest_readings", "movements", "app_events",
+                               "devices", "rooms"):
                 result = await self.store[collection].delete_many({"home_id": home_id})
                 removed += int(result.deleted_count)
             return removed

@@ -10,10 +10,12 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from faker import Faker
+
+from resolvers.readings import bucket_document, latest_documents
 
 from .sales_companies import SALES_COMPANIES, as_document, company_for_country
 
@@ -28,6 +30,7 @@ COLLECTIONS = (
     "rooms",
     "devices",
     "readings",
+    "latest_readings",
     "movements",
     "app_events",
     "service_tickets",
@@ -214,7 +217,16 @@ class Curve:
             raw = [shift + p * scale * (1.0 + gauss(0.0, self.noise)) for p in self.profile]
         else:
             raw = [shift + p * scale + gauss(0.0, self.noise) for p in self.profile]
-        return [round(min(high, max(low, v)), digits) for v in raw]
+        return [_shared(round(min(high, max(low, v)), digits)) for v in raw]
+
+
+_FLOATS: dict[float, float] = {}
+
+
+def _shared(value: float) -> float:
+    """One float object per distinct sample value (a few thousand, rounded), so the columns of
+    every bucket point to shared objects instead of holding a 24-byte object per sample."""
+    return _FLOATS.setdefault(value, value)
 
 
 ANNA = Person(
@@ -415,7 +427,9 @@ def _add_home(docs: Docs, spec: HomeSpec, window: Window) -> None:
     docs["memberships"] += _memberships(spec, window)
     docs["rooms"] += rooms
     docs["devices"] += devices
-    docs["readings"] += [r for d in devices if d["kind"] == SENSOR for r in _readings(d, window)]
+    readings = [r for d in devices if d["kind"] == SENSOR for r in _readings(d, window)]
+    docs["readings"] += readings
+    docs["latest_readings"] += latest_documents(readings)
     docs["movements"] += movements
     docs["app_events"] += _app_events(spec, devices, movements, window, rng)
 
@@ -533,35 +547,7 @@ def _readings(device: Doc, window: Window) -> Iterator[Doc]:
 
 
 def _bucket(device: Doc, kind: str, day: datetime, values: list[float]) -> Doc:
-    times = _day_times(day)
-    hours = [
-        {"start": times[i]} | _summary(values[i : i + SAMPLES_PER_HOUR])
-        for i in range(0, SAMPLES_PER_DAY, SAMPLES_PER_HOUR)
-    ]
-    return {
-        "_id": f"{device['_id']}:{kind}:{day:%Y-%m-%d}",
-        "device_id": device["_id"],
-        "home_id": device["home_id"],
-        "kind": kind,
-        "day": day,
-        "samples": [{"at": at, "value": v} for at, v in zip(times, values, strict=True)],
-        "hours": hours,
-    } | _summary(values)
-
-
-def _summary(values: Sequence[float]) -> Doc:
-    return {
-        "count": len(values),
-        "sum": round(math.fsum(values), 1),
-        "min": min(values),
-        "max": max(values),
-    }
-
-
-@lru_cache(maxsize=512)
-def _day_times(day: datetime) -> tuple[datetime, ...]:
-    step = timedelta(minutes=60 // SAMPLES_PER_HOUR)
-    return tuple(day + step * i for i in range(SAMPLES_PER_DAY))
+    return bucket_document(device["_id"], device["home_id"], kind, day, values)
 
 
 _HOURS = tuple(i / SAMPLES_PER_HOUR for i in range(SAMPLES_PER_DAY))

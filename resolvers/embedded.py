@@ -564,7 +564,8 @@ class EmbeddedCollection:
         return await self.run(command, partial(self._create_indexes, list(indexes)))
 
     def _create_indexes(self, indexes: list[IndexModel]) -> list[str]:
-        return [self._create_index(index) for index in indexes]
+        with self.engine._store.deferred():
+            return [self._create_index(index) for index in indexes]
 
     def _create_index(self, index: IndexModel) -> str:
         # mongomock stores a dict key as dict_items, which index_information then leaks.

@@ -23,6 +23,7 @@ Not thread-safe: the async adapter (resolvers.embedded) calls it from one worker
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -31,13 +32,13 @@ from functools import partial
 from typing import Any
 
 from bson import BSON, ObjectId, Regex
+from bson.errors import InvalidDocument
 from mongomock import filtering, helpers
 from mongomock.collection import Collection as MockCollection
-from mongomock.collection import _validate_data_fields
 from mongomock.database import Database as MockDatabase
 from mongomock.mongo_client import MongoClient as MockClient
 from mongomock.store import CollectionStore, DatabaseStore, ServerStore
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DocumentTooLarge, DuplicateKeyError, OperationFailure
 
 Document = dict[str, Any]
 Fields = tuple[str, ...]
@@ -47,6 +48,7 @@ UNKEYED = object()
 """The key of a document whose indexed value is an array or a sub-document: such documents are
 candidates for every query on that lookup (MongoDB's multikey indexes, approximated)."""
 MAX_KEY_COMBINATIONS = 1000
+MAX_BSON_SIZE = 16 * 1024 * 1024
 _CONTAINERS = (dict, list)
 
 
@@ -69,20 +71,25 @@ def _stored(value: Any) -> Any:
     if kind is list or kind is tuple:
         return [_stored(v) for v in value]
     if isinstance(value, datetime):
+        if value.tzinfo is None and not value.microsecond % 1000:
+            return value  # already as stored; immutable, so shared
         return helpers.patch_datetime_awareness_in_document(value)
     if isinstance(value, Mapping):
         return {k: _stored(v) for k, v in value.items()}
     return value
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None), ObjectId})
+
+
 def _stored_document(document: Mapping[str, Any]) -> Document:
     out: Document = {}
     for key, value in document.items():
         kind = type(value)
-        if kind is list and all(type(v) is float or v is None for v in value):
-            out[key] = value.copy()  # a column of samples: nothing inside to convert
-        elif kind is str or kind is int or kind is float or value is None:
+        if kind in _SCALARS:
             out[key] = value
+        elif kind is list and set(map(type, value)) <= _SCALARS:
+            out[key] = value.copy()  # e.g. a column of samples: nothing inside to convert
         else:
             out[key] = _stored(value)
     return out
@@ -103,6 +110,16 @@ def _value_at(document: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+_KEYS = frozenset({str, int, float, bool, type(None), ObjectId, datetime})
+
+
+def _key_at(document: Mapping[str, Any], field: str) -> Any:
+    value = document.get(field)
+    if type(value) in _KEYS:
+        return value
+    return _value_at(document, field)
+
+
 class Lookup:
     """A dictionary index over some fields: key (the value, or a tuple of values) -> ids."""
 
@@ -115,9 +132,9 @@ class Lookup:
 
     def key_of(self, document: Mapping[str, Any]) -> Any:
         if len(self.fields) == 1:
-            return _value_at(document, self.fields[0])
-        values = tuple(_value_at(document, f) for f in self.fields)
-        return UNKEYED if any(v is UNKEYED for v in values) else values
+            return _key_at(document, self.fields[0])
+        values = tuple(_key_at(document, f) for f in self.fields)
+        return UNKEYED if UNKEYED in values else values
 
     def add(self, doc_id: Hashable, key: Any) -> None:
         if key is UNKEYED:
@@ -205,6 +222,7 @@ class IndexedCollectionStore(CollectionStore):
         self._keys: dict[Hashable, tuple[Any, ...]] = {}
         self._order: dict[Hashable, int] = {}
         self._next = itertools.count()
+        self._deferred = False
         self.scans = 0
 
     # -- keeping the lookups current ----------------------------------------------------------
@@ -257,17 +275,32 @@ class IndexedCollectionStore(CollectionStore):
 
     def create_index(self, index_name: str, index_dict: dict[str, Any]) -> None:
         super().create_index(index_name, index_dict)
-        self._rebuild_lookups()
+        if not self._deferred:
+            self.rebuild_lookups()
 
     def drop_index(self, index_name: str) -> None:
         super().drop_index(index_name)
-        self._rebuild_lookups()
+        self.rebuild_lookups()
 
-    def _rebuild_lookups(self) -> None:
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Create several indexes, then build their lookups in one pass over the documents."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+            self.rebuild_lookups()
+
+    def rebuild_lookups(self) -> None:
+        """A lookup per leading run of each index's fields: all of them for a unique index (its
+        check needs the whole key), all but the last otherwise (the last is usually a sort key
+        or a range; the candidates of the shorter key are few)."""
         wanted: list[Fields] = []
         for index in self.indexes.values():
             fields = tuple(name for name, _ in index["key"])
-            for length in range(1, len(fields) + 1):
+            longest = len(fields) if index.get("unique") or len(fields) == 1 else len(fields) - 1
+            for length in range(1, longest + 1):
                 if fields[:length] not in wanted and fields[:length] != ("_id",):
                     wanted.append(fields[:length])
         if wanted == [lookup.fields for lookup in self.lookups]:
@@ -439,10 +472,11 @@ class IndexedCollection(MockCollection):
             return super()._insert(data, session, ordered)  # one call per document, to here
         if session:
             raise NotImplementedError("EmbeddedMongoClient does not support sessions")
-        if not all(isinstance(k, str) for k in data):
-            raise ValueError("Document keys must be strings")
-        _validate_data_fields(data)
-        BSON.encode(data)  # what a real client refuses to send, this refuses too
+        if "$" in {k[:1] for k in data if isinstance(k, str)}:
+            raise InvalidDocument("Top-level field names cannot start with the '$' sign")
+        # What a real client refuses to send (e.g. a NUL in a key), this refuses too.
+        if len(BSON.encode(data)) > MAX_BSON_SIZE:
+            raise DocumentTooLarge("BSON document too large: MongoDB stores at most 16 MiB")
         if "_id" not in data:
             data["_id"] = ObjectId()  # type: ignore[index]
         key = _hashable_id(data["_id"])
@@ -452,7 +486,7 @@ class IndexedCollection(MockCollection):
         document = _stored_document(data)
         store[key] = document
         try:
-            self._ensure_uniques(document)
+            self._check_uniques(store, key, document)
         except DuplicateKeyError:
             del store[key]
             raise
@@ -462,6 +496,10 @@ class IndexedCollection(MockCollection):
         store = self._store
         key = _hashable_id(new_data["_id"])
         store.reindex(key)  # an update changed it in place; the lookups follow
+        self._check_uniques(store, key, new_data)
+
+    def _check_uniques(self, store: IndexedCollectionStore, key: Hashable,
+                       new_data: Document) -> None:
         for index in store.indexes.values():
             if index.get("unique"):
                 self._check_unique(store, index, key, new_data)
@@ -543,6 +581,11 @@ class IndexedCollection(MockCollection):
                 seen.add(values)
         self._store.create_index(name, definition)
         return str(name)
+
+
+    def create_indexes(self, indexes: Any, session: Any = None) -> list[str]:
+        with self._store.deferred():
+            return [str(name) for name in super().create_indexes(indexes, session)]
 
 
 class IndexedDatabase(MockDatabase):

@@ -6,7 +6,7 @@ everything above this module runs the same code on either. Every command is coun
 prove that round trips do not grow with the number of rows.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,11 +127,23 @@ class Store:
 
     async def replace_all(self, documents: Mapping[str, Sequence[Document]]) -> None:
         """Load a full data set. Each collection is emptied first, so seeding twice is safe."""
-        for name, docs in documents.items():
+        await self.load(documents, [documents])
+
+    async def load(
+        self, collections: Iterable[str], batches: Iterable[Mapping[str, Sequence[Document]]]
+    ) -> dict[str, int]:
+        """Empty these collections, insert the batches, then build the indexes (one pass over
+        the documents, not one per insert). Returns how many documents each collection got."""
+        counts = dict.fromkeys(collections, 0)
+        for name in counts:
             await self[name].delete_many({})
-            if docs:
-                await self[name].insert_many(list(docs), ordered=False)
+        for batch in batches:
+            for name, docs in batch.items():
+                if docs:
+                    await self[name].insert_many(list(docs), ordered=False)
+                    counts[name] = counts.get(name, 0) + len(docs)
         await self.ensure_indexes()
+        return counts
 
     async def close(self) -> None:
         await self.client.close()

@@ -1,5 +1,6 @@
 """The ASGI application: /graphql behind JWT authentication, health and readiness probes."""
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -137,22 +138,36 @@ def create_services(
     )
 
 
+async def start_in_background(services: Services, job_worker: privacy_routes.JobWorker) -> None:
+    """Build this service's indexes, run the job worker's first pass, then let it poll."""
+    try:
+        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
+    except Exception as error:  # the store is down: the worker's passes retry the work later
+        log.error("start-up: cannot build the indexes (%s)", type(error).__name__)
+    await job_worker.run_once()
+    job_worker.start()
+
+
 def create_app(services: Services | None = None, *, seed: bool = True) -> Starlette:
     services = services or create_services()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
-        # This subgraph's (or, in one process, every owner's) part of erasures and retention:
-        # once now, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown.
-        job_worker = privacy_routes.JobWorker(services)
-        await job_worker.run_once()
         if seed and services.store.embedded:
             await seed_if_empty(services.store, services.settings.households)
-        job_worker.start()
+        # This subgraph's (or, in one process, every owner's) part of erasures and retention:
+        # a first pass, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown. Both run in the
+        # background, like the index build before them: the service answers at once.
+        job_worker = privacy_routes.JobWorker(services)
+        start_up = asyncio.create_task(
+            start_in_background(services, job_worker), name="active-graph-start-up"
+        )
         try:
             yield
         finally:
+            start_up.cancel()  # every step is idempotent: cutting a pass short is safe
+            with contextlib.suppress(asyncio.CancelledError):
+                await start_up
             await job_worker.stop()
 
     endpoint = GraphQLEndpoint(services)

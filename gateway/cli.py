@@ -83,12 +83,16 @@ def cmd_compose(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from resolvers.seed.loader import seed
+    from resolvers.seed.loader import SeedRefused, seed
     from resolvers.store import open_store
 
     settings = load_settings()
     store = open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases)
-    counts = asyncio.run(seed(store, args.households))
+    try:
+        counts = asyncio.run(seed(store, args.households, force=args.force))
+    except SeedRefused as refused:
+        print(f"active-graph seed: {refused}", file=sys.stderr)
+        return 2
     databases = ", ".join(sorted(set(settings.databases.values())))
     target = "embedded store (this process only)" if store.embedded else databases
     print(f"seeded {target}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -150,6 +154,8 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=cmd_serve)
     seed = sub.add_parser("seed", help="load the deterministic demo data")
     seed.add_argument("--households", type=int, default=10)
+    seed.add_argument("--force", action="store_true",
+                      help="confirm replacing the data of a MongoDB server")
     seed.set_defaults(run=cmd_seed)
     people = sub.add_parser("personas", help="list the demo personas")
     people.add_argument("--json", action="store_true")

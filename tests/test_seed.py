@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import time
 from collections import Counter
@@ -6,7 +7,10 @@ from functools import cache
 
 import pytest
 
+from gateway.cli import main
+from gateway.settings import Settings
 from resolvers.seed.demo import COLLECTIONS, DEMO_ANCHOR, build_demo
+from resolvers.seed.loader import SeedRefused, seed
 from resolvers.seed.personas import PERSONAS, persona
 from resolvers.seed.sales_companies import (
     SALES_COMPANIES,
@@ -14,6 +18,7 @@ from resolvers.seed.sales_companies import (
     company_by_id,
     company_for_country,
 )
+from tests.conftest import fresh_store
 
 Docs = dict[str, list[dict]]
 
@@ -444,3 +449,22 @@ def test_document_fields_match_contract() -> None:
     assert all(
         set(t["contact"]) == {"name", "phone", "email", "address"} for t in docs["service_tickets"]
     )
+
+
+async def test_seeding_a_real_server_needs_force(settings: Settings) -> None:
+    store = await fresh_store(settings)
+    real = dataclasses.replace(store, embedded=False)  # as if ACTIVE_GRAPH_MONGODB_URI were set
+    before = await store["users"].count_documents({})
+    with pytest.raises(SeedRefused, match="--force"):
+        await seed(real, households=1)
+    assert await store["users"].count_documents({}) == before
+    counts = await seed(real, households=1, force=True)
+    assert counts["users"] == await store["users"].count_documents({}) < before
+
+
+def test_cli_seed_refuses_a_real_uri_without_force(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACTIVE_GRAPH_MONGODB_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")
+    assert main(["seed", "--households", "1"]) == 2
+    assert "--force" in capsys.readouterr().err

@@ -55,9 +55,15 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "access_log": [IndexModel([("subject_id", ASCENDING), ("at", DESCENDING)])],
     # Data-subject rights and the data lifecycle (resolvers/rights/).
     "privacy_requests": [
-        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING)]),
+        # One open request per (user, kind, key): concurrent identical calls cannot both open one.
+        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING)],
+                   unique=True, partialFilterExpression={"status": "IN_PROGRESS"},
+                   name="one_open_request"),
+        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING),
+                    ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
     ],
     "jobs": [IndexModel([("kind", ASCENDING), ("status", ASCENDING)])],
     "notifications": [

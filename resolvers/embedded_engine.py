@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import itertools
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -318,26 +319,29 @@ class IndexedCollectionStore(CollectionStore):
 
     # -- answering a filter -------------------------------------------------------------------
 
-    def candidates(self, query: Mapping[str, Any]) -> tuple[list[Document], bool] | None:
-        """The documents that may match, in insertion order, and whether they all match (the
-        lookup answered the filter exactly); None when no lookup applies."""
+    def candidates(
+        self, query: Mapping[str, Any]
+    ) -> list[tuple[Document, Mapping[str, Any] | None]] | None:
+        """The documents that may match, in insertion order, each with what is left to check
+        (None: nothing, the lookup answered the filter); None when no lookup applies."""
         plan = self._plan(query)
         if plan is None:
             return None
-        ids, exact = plan
-        order = self._order
-        documents = self._documents
-        ranked = sorted((i for i in ids if i in documents), key=order.__getitem__)
-        return [documents[i] for i in ranked], exact
+        order, documents = self._order, self._documents
+        residual = plan.residual or None
+        ranked = sorted(
+            (i for i in itertools.chain(plan.ids, plan.unkeyed) if i in documents),
+            key=order.__getitem__,
+        )
+        return [(documents[i], query if i in plan.unkeyed else residual) for i in ranked]
 
-    def _plan(self, query: Mapping[str, Any]) -> tuple[set[Hashable], bool] | None:
+    def _plan(self, query: Mapping[str, Any]) -> Plan | None:
         wanted, sole = equalities(query)
-        best: tuple[set[Hashable], bool] | None = None
+        best: Plan | None = None
         if "_id" in wanted:
-            ids = set(wanted["_id"])
-            best = ids, set(query) == {"_id"} <= sole and _all_strings(wanted["_id"])
+            best = Plan(set(wanted["_id"]), set(), _residual(query, ("_id",), wanted, sole))
         for lookup in self.lookups:
-            if best is not None and len(best[0]) <= 1:
+            if best is not None and best.size <= 1:
                 break
             if not all(f in wanted for f in lookup.fields):
                 continue
@@ -345,22 +349,40 @@ class IndexedCollectionStore(CollectionStore):
             if keys is None:
                 continue
             ids = lookup.ids_for(keys)
-            if best is None or len(ids) < len(best[0]):
-                exact = (
-                    not lookup.unkeyed
-                    and set(query) == set(lookup.fields) <= sole
-                    and all(_all_strings(wanted[f]) for f in lookup.fields)
-                )
-                best = ids, exact
+            if best is None or len(ids) + len(lookup.unkeyed) < best.size:
+                best = Plan(ids, set(lookup.unkeyed), _residual(query, lookup.fields, wanted, sole))
         if best is None and isinstance(query.get("$or"), list) and query["$or"]:
             union: set[Hashable] = set()
             for branch in query["$or"]:
                 sub = self._plan(branch) if isinstance(branch, Mapping) else None
                 if sub is None:
                     return None
-                union |= sub[0]
-            best = union, False
+                union |= sub.ids | sub.unkeyed
+            best = Plan(set(), union, query)
         return best
+
+
+@dataclasses.dataclass(slots=True)
+class Plan:
+    """Candidates from a lookup: `ids` keyed, to be checked against `residual` (the filter
+    without the conditions the lookup answered exactly), `unkeyed` to be checked in full."""
+
+    ids: set[Hashable]
+    unkeyed: set[Hashable]
+    residual: Mapping[str, Any]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids) + len(self.unkeyed)
+
+
+def _residual(
+    query: Mapping[str, Any], fields: Fields, wanted: dict[str, list[Any]], sole: set[str]
+) -> Mapping[str, Any]:
+    """The filter without the conditions of `fields` a dictionary lookup answers exactly: pure
+    equality (or `$in`) on strings, which equal nothing but themselves."""
+    answered = {f for f in fields if f in sole and _all_strings(wanted[f])}
+    return {k: v for k, v in query.items() if k not in answered}
 
 
 def _all_strings(values: Iterable[Any]) -> bool:
@@ -434,12 +456,9 @@ class IndexedCollection(MockCollection):
         found = store.candidates(filter)
         if found is None:
             store.scans += 1
-            documents: Iterable[Document] = list(store.documents)
-        else:
-            documents, exact = found
-            if exact:
-                return iter(documents)
-        return (d for d in documents if filtering.filter_applies(filter, d))
+            return (d for d in list(store.documents) if filtering.filter_applies(filter, d))
+        apply = filtering.filter_applies
+        return (d for d, rest in found if rest is None or apply(rest, d))
 
     def find_documents(
         self, filter: Mapping[str, Any] | None, projection: Any, sort: SortSpec | None,

@@ -65,7 +65,11 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
         IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
     ],
-    "jobs": [IndexModel([("kind", ASCENDING), ("status", ASCENDING)])],
+    "jobs": [IndexModel([("kind", ASCENDING), ("status", ASCENDING), ("started_at", ASCENDING),
+                         ("_id", ASCENDING)])],
+    # Job progress, beside the job document so that it does not grow with the work.
+    "job_steps": [IndexModel([("job_id", ASCENDING), ("step", ASCENDING)], unique=True)],
+    "job_subjects": [IndexModel([("job_id", ASCENDING), ("n", ASCENDING)])],
     "notifications": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("to", ASCENDING)]),
@@ -86,7 +90,8 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
 COLLECTION_OWNERS: Mapping[str, str] = {
     **dict.fromkeys(
         ("users", "homes", "memberships", "sales_companies", "access_log",
-         "privacy_requests", "jobs", "notifications", "consent_handovers", "legal_disclosures"),
+         "privacy_requests", "jobs", "job_steps", "job_subjects", "notifications",
+         "consent_handovers", "legal_disclosures"),
         "accounts",
     ),
     **dict.fromkeys(

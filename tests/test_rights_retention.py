@@ -1,7 +1,7 @@
 """Retention (§4): a year after disconnection, direct data goes and indirect data is aggregated."""
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import bson
 import pytest
@@ -10,7 +10,7 @@ from gateway import cli, rights_cli
 from gateway.app import create_services
 from gateway.settings import Settings
 from resolvers.rights import consent, jobs, retention
-from resolvers.rights.common import strings_in
+from resolvers.rights.common import strings_in, utcnow
 from tests.conftest import Api, fresh_store
 from tests.rights_support import hits, person_values
 
@@ -227,3 +227,26 @@ async def test_a_run_over_20000_users_keeps_every_job_document_under_1_mib(
     assert max(await job_sizes(fresh_api)) < 4096
     assert await store[retention.SUBJECTS].count_documents({}) == 0
     assert await store[jobs.STEPS].count_documents({}) == 0
+
+
+async def test_an_erased_users_pseudonymous_homes_go_a_year_later(fresh_api: Api) -> None:
+    """Erasure keys anna's homes to a pseudonym and disconnects them. Nobody ACTIVE owns them,
+    so retention picks them up on its own a year later: telemetry aggregated, home deleted.
+    A second run finds nothing (the old homes do not pile up in every run's selection)."""
+    store = fresh_api.store
+    await fresh_api.data("anna", 'mutation { deleteMyAccount(confirm: "DELETE") { status } }')
+    owners = {h["owner_id"] for h in await store["homes"].find({"_id": {"$in": ANNA_HOMES}}).to_list(None)}
+    assert len(owners) == 1 and next(iter(owners)).startswith("erased_")
+    temperature = await reading_total(fresh_api, "TEMPERATURE", ANNA_HOMES)
+    later = utcnow() + timedelta(days=400)
+
+    summary = await retention.run_retention(fresh_api.services, later)
+
+    assert summary.users == 0 and summary.homes == 2  # the erasure removed ben from them
+    for collection in ("devices", "rooms", "readings", "latest_readings", "movements"):
+        assert await store[collection].count_documents({"home_id": {"$in": ANNA_HOMES}}) == 0
+    assert await store["homes"].count_documents({"_id": {"$in": ANNA_HOMES}}) == 0
+    aggregates = await store["daily_aggregates"].find({"metric": "TEMPERATURE"}).to_list(None)
+    assert sum(a["count"] for a in aggregates) == temperature
+    again = await retention.run_retention(fresh_api.services, later)
+    assert again.users == 0 and again.homes == 0 and again.receipts == []

@@ -78,7 +78,7 @@ def requester_contact(user: Document, fields: dict[str, Any]) -> Document:
     address = validate_location(LocationChange(**given)) if given else user.get("location")
     return {
         "name": user.get("display_name"), "phone": fields.get("phone"),
-        "email": user.get("email"), "address": address,
+        "email": user.get("email"), "address": address, "source": "requester",
     }
 
 

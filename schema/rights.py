@@ -296,7 +296,10 @@ class RightsQuery:
 @strawberry.type
 class RightsMutation:
     @strawberry.mutation(
-        metadata=served_by(ACCOUNTS), description="Rectification (§6, §7): correct your data."
+        metadata=served_by(ACCOUNTS),
+        description="Rectification (§6, §7): correct your data. Name and location change at "
+        "once; a new email is sent a confirmation code and changes once you confirm it "
+        "(confirmEmailChange). The answer does not say whether the address has an account.",
     )
     async def update_my_profile(
         self, info: Ctx, display_name: str | None = None, email: str | None = None,
@@ -305,6 +308,15 @@ class RightsMutation:
         ctx = info.context
         change = profile.LocationChange(**vars(location)) if location is not None else None
         await profile.update_profile(ctx, account_holder(ctx), display_name, email, change)
+        return await fresh_me(ctx)
+
+    @strawberry.mutation(
+        metadata=served_by(ACCOUNTS),
+        description="Rectification (§6, §7): confirm a new email with the code sent to it.",
+    )
+    async def confirm_email_change(self, info: Ctx, token: str) -> UserRef:
+        ctx = info.context
+        await profile.confirm_email(ctx, account_holder(ctx), token)
         return await fresh_me(ctx)
 
     @strawberry.mutation(

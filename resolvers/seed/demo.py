@@ -15,6 +15,8 @@ from typing import Any
 
 from faker import Faker
 
+from resolvers.accounts import search_key
+
 from .sales_companies import SALES_COMPANIES, as_document, company_for_country
 
 Doc = dict[str, Any]
@@ -393,6 +395,7 @@ def _user(
     return {
         "_id": user_id,
         "display_name": person.name,
+        "search_name": search_key(person.name),
         "email": person.email.lower(),
         "location": person.address.doc(),
         "country": person.address.country,
@@ -747,7 +750,7 @@ def _ticket(
         "subject": topic.subject,
         "notes": topic.notes,
         "status": topic.status,
-        "contact": _contact(person, spec.address),
+        "contact": _contact(person),
         "sales_company_id": company.id if company else None,
         "country": spec.address.country,
         "created_at": created_at,
@@ -755,12 +758,15 @@ def _ticket(
     }
 
 
-def _contact(person: Person, address: Address) -> Doc:
+def _contact(person: Person) -> Doc:
+    """The requester's own contact data, as they gave it: never the home's (it may be someone
+    else's; see resolvers/migrations.py)."""
     return {
         "name": person.name,
         "phone": person.phone,
         "email": person.email.lower(),
-        "address": address.doc(),
+        "address": person.address.doc(),
+        "source": "requester",
     }
 
 

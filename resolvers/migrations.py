@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from resolvers.rights.guests import MAX_GUESTS
 from resolvers.store import Store
 
 BATCH = 500
@@ -39,8 +40,31 @@ async def ticket_contact_is_the_requesters(store: Store) -> int:
     return done
 
 
-MIGRATIONS = (Migration("ticket-contact-is-the-requesters", "support",
-                        ticket_contact_is_the_requesters),)
+async def guests_hold_slots(store: Store) -> int:
+    """Every guest and invitation holds one of its home's numbered slots (the unique index on
+    (home, slot) is what keeps a home at 20 guests under concurrent invitations)."""
+    memberships = store["memberships"]
+    todo = {"role": "GUEST", "guest_slot": {"$exists": False}}
+    done = 0
+    while batch := await memberships.find(todo, {"home_id": 1}).limit(BATCH).to_list(None):
+        for guest in batch:
+            taken = await memberships.find(
+                {"home_id": guest["home_id"], "guest_slot": {"$exists": True}}, {"guest_slot": 1}
+            ).to_list(MAX_GUESTS + 1)
+            free = sorted(set(range(MAX_GUESTS)) - {m["guest_slot"] for m in taken})
+            # Over the limit already (before slots existed): the surplus keeps an overflow slot
+            # and blocks new invitations until the host revokes guests.
+            slot = free[0] if free else MAX_GUESTS + done
+            await memberships.update_one({"_id": guest["_id"], **todo},
+                                         {"$set": {"guest_slot": slot}})
+            done += 1
+    return done
+
+
+MIGRATIONS = (
+    Migration("ticket-contact-is-the-requesters", "support", ticket_contact_is_the_requesters),
+    Migration("guests-hold-slots", "accounts", guests_hold_slots),
+)
 
 
 async def run_migrations(store: Store, owners: Collection[str]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from typing import Any
 from faker import Faker
 
 from resolvers.accounts import search_key
+from resolvers.rights.guests import invitation_key
 
 from .sales_companies import SALES_COMPANIES, as_document, company_for_country
 
@@ -453,7 +454,7 @@ def _membership(
     created_at: datetime,
     invited_email: str | None = None,
 ) -> Doc:
-    return {
+    doc: Doc = {
         "_id": f"mbr_{spec.key}_{n:02d}",
         "home_id": spec.home_id,
         "user_id": user_id,
@@ -462,6 +463,11 @@ def _membership(
         "status": "ACTIVE" if user_id else "PENDING",
         "created_at": created_at,
     }
+    if invited_email is not None:
+        doc["invitation_key"] = invitation_key(spec.home_id, invited_email)
+    if role == "GUEST":
+        doc["guest_slot"] = n - 2  # the owner is n = 1 (resolvers/rights/guests.py)
+    return doc
 
 
 def _rooms(spec: HomeSpec) -> list[Doc]:

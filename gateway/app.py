@@ -25,6 +25,8 @@ from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
+from resolvers.migrations import run_migrations
+from resolvers.rights.jobs import owners_of
 from resolvers.seed.loader import seed_if_empty
 from resolvers.store import Document, Store, open_store
 from schema.build import build_schema
@@ -139,11 +141,7 @@ def create_services(
 
 
 async def start_in_background(services: Services, job_worker: privacy_routes.JobWorker) -> None:
-    """Build this service's indexes, run the job worker's first pass, then let it poll."""
-    try:
-        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
-    except Exception as error:  # the store is down: the worker's passes retry the work later
-        log.error("start-up: cannot build the indexes (%s)", type(error).__name__)
+    """Run the job worker's first pass, then let it poll."""
     await job_worker.run_once()
     job_worker.start()
 
@@ -153,11 +151,14 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
+        await run_migrations(services.store, owners_of(services))
         if seed and services.store.embedded:
             await seed_if_empty(services.store, services.settings.households)
         # This subgraph's (or, in one process, every owner's) part of erasures and retention:
-        # a first pass, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown. Both run in the
-        # background, like the index build before them: the service answers at once.
+        # a first pass, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown, both in the
+        # background: the service answers at once. (Indexes and migrations come first: unique
+        # indexes are what keep the limits under concurrency.)
         job_worker = privacy_routes.JobWorker(services)
         start_up = asyncio.create_task(
             start_in_background(services, job_worker), name="active-graph-start-up"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,7 @@ _UNORDERED_COMMANDS = ("insert", "update", "delete")
 _RESULT_CHANGING_AGGREGATE_OPTIONS = ("session", "let", "collation", "hint")
 _ADDRESS = ("embedded", 0)
 T = TypeVar("T")
+log = logging.getLogger("active_graph.store")
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -114,7 +116,11 @@ class _Wire:
                 command, database, request_id, _ADDRESS, request_id
             )
             for listener in self._listeners:
-                listener.started(event)
+                try:
+                    listener.started(event)
+                except Exception as error:  # as PyMongo does: a listener never breaks a command
+                    log.error("command listener %s failed (%s)", type(listener).__name__,
+                              type(error).__name__)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="embedded-mongodb")
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
@@ -641,7 +647,10 @@ class EmbeddedMongoClient:
         event_listeners: Sequence[monitoring.CommandListener] = (),
     ) -> None:
         self._client = IndexedClient(tz_aware=tz_aware)
-        listeners = [*([counter] if counter is not None else []), *event_listeners]
+        # Like PyMongo's clients: the listeners given, and those registered globally with
+        # pymongo.monitoring.register() before the client was made.
+        registered = monitoring._LISTENERS.command_listeners
+        listeners = [*([counter] if counter is not None else []), *registered, *event_listeners]
         self._wire = _Wire(listeners)
 
     def __getitem__(self, name: str) -> EmbeddedDatabase:

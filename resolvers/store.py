@@ -28,7 +28,7 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "memberships": [
         IndexModel([("home_id", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("user_id", ASCENDING)]),
-        IndexModel([("invited_email", ASCENDING)]),
+        IndexModel([("invited_email", ASCENDING), ("created_at", ASCENDING)]),
         # The 20-guest limit (resolvers/rights/guests.py): one slot per guest or invitation;
         # the owner is the one membership of a home without a slot.
         IndexModel([("home_id", ASCENDING), ("guest_slot", ASCENDING)], unique=True,
@@ -39,7 +39,7 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "rooms": [IndexModel([("home_id", ASCENDING)])],
     "devices": [IndexModel([("home_id", ASCENDING)]), IndexModel([("room_id", ASCENDING)])],
     "readings": [
-        IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", DESCENDING)]),
+        IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", ASCENDING)]),
         IndexModel([("home_id", ASCENDING)]),  # retention (§4)
     ],
     "latest_readings": [
@@ -47,21 +47,23 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
         IndexModel([("home_id", ASCENDING)]),  # retention (§4)
     ],
     "movements": [
-        IndexModel([("device_id", ASCENDING), ("at", DESCENDING)]),
+        IndexModel([("device_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("home_id", ASCENDING), ("at", ASCENDING)]),  # export, retention
         IndexModel([("actor_id", ASCENDING)]),  # erasure re-keying
     ],
     "app_events": [
-        IndexModel([("user_id", ASCENDING), ("at", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("home_id", ASCENDING)]),  # retention
     ],
     "service_tickets": [
         IndexModel([("user_id", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("home_id", ASCENDING)]),
+        IndexModel([("home_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("country", ASCENDING), ("_id", ASCENDING)]),
     ],
     "sales_companies": [IndexModel([("country", ASCENDING)])],
-    "access_log": [IndexModel([("subject_id", ASCENDING), ("at", DESCENDING)])],
+    "access_log": [
+        IndexModel([("subject_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)])
+    ],
     # Data-subject rights and the data lifecycle (resolvers/rights/).
     "privacy_requests": [
         # One open request per (user, kind, key): concurrent identical calls cannot both open one.
@@ -82,6 +84,7 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "notifications": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("to", ASCENDING)]),
+        IndexModel([("ref", ASCENDING)]),  # an invitation's notice goes with the invitation
         IndexModel([("sent_at", ASCENDING), ("created_at", ASCENDING)]),
     ],
     "consent_handovers": [

@@ -20,9 +20,10 @@ from the value columns, DAY from the day summaries alone (the columns are not ev
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pymongo import ReplaceOne
 
@@ -39,6 +40,7 @@ MAX_RANGE = timedelta(days=366)
 RESOLUTION_SECONDS = {"RAW": STEP_SECONDS, "HOUR": 3600, "DAY": 86400}
 
 Values = Sequence[float | None]
+Row = Callable[..., Any]
 
 
 def day_of(moment: datetime) -> datetime:
@@ -182,7 +184,9 @@ def raw_column(buckets: Sequence[Document], start: datetime, end: datetime) -> C
     return Column(origin, STEP_SECONDS, column)
 
 
-def hour_rows(buckets: Sequence[Document], start: datetime, end: datetime) -> list[Document]:
+def hour_rows(
+    buckets: Sequence[Document], start: datetime, end: datetime, row: Row = dict
+) -> list[Any]:
     """Every hour starting in [start, end) with a sample, summarising its whole hour."""
     origin = grid_start(start, "HOUR")
     rows = []
@@ -191,27 +195,29 @@ def hour_rows(buckets: Sequence[Document], start: datetime, end: datetime) -> li
             hour = values[at:at + SLOTS_PER_HOUR]
             present = [v for v in hour if v is not None]
             if present:
-                rows.append({"start": day + (first + at) * STEP, "count": len(present),
-                             "average": math.fsum(present) / len(present),
-                             "minimum": min(present), "maximum": max(present)})
+                rows.append(row(start=day + (first + at) * STEP, count=len(present),
+                                average=math.fsum(present) / len(present),
+                                minimum=min(present), maximum=max(present)))
     return rows
 
 
-def day_rows(buckets: Sequence[Document]) -> list[Document]:
+def day_rows(buckets: Sequence[Document], row: Row = dict) -> list[Any]:
     return [
-        {"start": b["day"], "count": b["count"], "average": b["sum"] / b["count"],
-         "minimum": b["min"], "maximum": b["max"]}
+        row(start=b["day"], count=b["count"], average=b["sum"] / b["count"], minimum=b["min"],
+            maximum=b["max"])
         for b in buckets if b.get("count")
     ]
 
 
-def raw_rows(buckets: Sequence[Document], start: datetime, end: datetime) -> list[Document]:
-    rows: list[Document] = []
+def raw_rows(
+    buckets: Sequence[Document], start: datetime, end: datetime, row: Row = dict
+) -> list[Any]:
+    rows: list[Any] = []
     for day, first, values in _slots(buckets, start, end):
         for slot, value in enumerate(values, start=first):
             if value is not None:
-                rows.append({"start": day + slot * STEP, "count": 1, "average": value,
-                             "minimum": value, "maximum": value})
+                rows.append(row(start=day + slot * STEP, count=1, average=value, minimum=value,
+                                maximum=value))
                 if len(rows) == MAX_RAW_POINTS:
                     return rows
     return rows
@@ -222,16 +228,17 @@ _SUMMARIES = {"count": 1, "sum": 1, "min": 1, "max": 1}
 
 
 async def reading_series(
-    store: Store, device_id: str, kind: str, start: datetime, end: datetime, bucket: str
-) -> list[Document]:
-    """One row per RAW sample (at most MAX_RAW_POINTS), HOUR or DAY with samples in the range:
-    {start, count, average, minimum, maximum}."""
+    store: Store, device_id: str, kind: str, start: datetime, end: datetime, bucket: str,
+    row: Row = dict,
+) -> list[Any]:
+    """One row per RAW sample (at most MAX_RAW_POINTS), HOUR or DAY with samples in the range,
+    made by `row(start=, count=, average=, minimum=, maximum=)` (default: a dict)."""
     if bucket == "DAY":
-        return day_rows(await _buckets(store, device_id, kind, start, end, _SUMMARIES))
+        return day_rows(await _buckets(store, device_id, kind, start, end, _SUMMARIES), row)
     buckets = await _buckets(store, device_id, kind, start, end, _COLUMNS)
     if bucket == "HOUR":
-        return hour_rows(buckets, start, end)
-    return raw_rows(buckets, start, end)
+        return hour_rows(buckets, start, end, row)
+    return raw_rows(buckets, start, end, row)
 
 
 async def column_series(

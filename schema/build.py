@@ -10,6 +10,7 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -21,11 +22,13 @@ from resolvers.errors import ApiError
 from resolvers.pagination import InvalidPage
 from schema.accounts import AccountsQuery
 from schema.audit import AuditMutation
+from schema.execution import FastListExecutionContext
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.rights import RightsMutation, RightsQuery
 from schema.support import SupportMutation, SupportQuery
 from schema.telemetry import TelemetryMutation, TelemetryQuery
+from schema.validation_cache import ValidQueries
 
 FEDERATION_VERSION = "2.7"
 MAX_DEPTH = 12
@@ -101,7 +104,10 @@ def build_schema(subgraph: str | None = None, *, development: bool = True) -> Gr
         mutation=Mutation if _has_fields(Mutation, subgraph) else None,
         federation_version=FEDERATION_VERSION,
         config=StrawberryConfig(disable_field_suggestions=not development),
+        execution_context_class=FastListExecutionContext,
         extensions=[
+            ValidQueries,  # first: on a hit, the rules the others add need not run
+            ParserCache,
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -133,10 +133,9 @@ class Device:
         if not info.context.guard.admits("Reading", self.subject):
             return []
         start, end = queries.reading_range(from_, to)
-        rows = await queries.reading_series(
-            info.context.store, self.id, str(kind), start, end, bucket.value
+        return await queries.reading_series(
+            info.context.store, self.id, str(kind), start, end, bucket.value, row=ReadingBucket
         )
-        return [ReadingBucket(**row) for row in rows]
 
     @strawberry.field(
         description="The same buckets as `readings`, as one regular column of values: compact "

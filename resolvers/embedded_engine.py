@@ -27,7 +27,7 @@ import contextlib
 import dataclasses
 import itertools
 import re
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -440,6 +440,34 @@ def _sorted(documents: list[Document], sort: SortSpec) -> list[Document]:
     return documents
 
 
+def _simple_projection(projection: Any) -> Callable[[Document], Document] | None:
+    """A projection of top-level fields only (no dotted paths, no operators), applied while
+    copying; None for anything else (mongomock's projection handles it)."""
+    if not isinstance(projection, Mapping):
+        return None
+    if not all(isinstance(k, str) and "." not in k and not k.startswith("$")
+               and isinstance(v, (bool, int)) for k, v in projection.items()):
+        return None
+    with_id = bool(projection.get("_id", True))
+    chosen = {k for k, v in projection.items() if v and k != "_id"}
+    dropped = {k for k, v in projection.items() if not v and k != "_id"}
+    if chosen and dropped:
+        return None  # mongomock raises the error MongoDB gives for a mixed projection
+    if chosen or (not dropped and with_id):  # {_id: 1} alone: the _id only
+        names = chosen | ({"_id"} if with_id else set())
+
+        def include(document: Document) -> Document:  # in the document's order, as MongoDB
+            return {k: clone(v) for k, v in document.items() if k in names}
+
+        return include
+    dropped |= set() if with_id else {"_id"}
+
+    def exclude(document: Document) -> Document:
+        return {k: clone(v) for k, v in document.items() if k not in dropped}
+
+    return exclude
+
+
 class IndexedCollection(MockCollection):
     """A mongomock collection whose reads and unique checks go through the store's lookups."""
 
@@ -479,6 +507,8 @@ class IndexedCollection(MockCollection):
             documents = documents[: abs(limit)]
         if projection is None or (isinstance(projection, Mapping) and not projection):
             results = [clone(d) for d in documents]
+        elif (project := _simple_projection(projection)) is not None:
+            results = [project(d) for d in documents]
         else:
             fields = dict(projection) if isinstance(projection, Mapping) else projection
             results = [self._copy_only_fields(d, fields, dict) for d in documents]

@@ -45,14 +45,15 @@ class _Slow(Exception):
     """This list needs the ordinary completion."""
 
 
-def _is_plain_float(value: Any) -> bool:
-    return type(value) is float and math.isfinite(value)
+_FLOATS = {float, type(None)}
 
 
 def _leaf_list(leaf: GraphQLLeafType, nullable: bool, items: list[Any]) -> list[Any]:
     if not nullable and None in items:
         raise _Slow
-    if leaf is GraphQLFloat and all(v is None or _is_plain_float(v) for v in items):
+    if leaf is GraphQLFloat and set(map(type, items)) <= _FLOATS and all(
+        map(math.isfinite, filter(None, items))  # (filter(None) drops None, and 0.0)
+    ):
         return list(items)  # finite floats serialize to themselves
     serialize = leaf.serialize
     try:

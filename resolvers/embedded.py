@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,7 @@ _WRITE_MODELS = (InsertOne, UpdateOne, UpdateMany, ReplaceOne, DeleteOne, Delete
 _UNORDERED_COMMANDS = ("insert", "update", "delete")
 _RESULT_CHANGING_AGGREGATE_OPTIONS = ("session", "let", "collation", "hint")
 _ADDRESS = ("embedded", 0)
+INLINE_COST = 256  # documents a command may touch and still run on the event loop
 T = TypeVar("T")
 log = logging.getLogger("active_graph.store")
 
@@ -99,31 +101,59 @@ class CommandCounter(monitoring.CommandListener):
 
 class _Wire:
     """Stands in for the network and the server: every command is announced to the listeners,
-    then runs on the one worker thread (commands never overlap, as on one connection)."""
+    then runs under the engine's lock, one at a time, in the order sent (as on one connection).
+
+    A command whose plan touches few documents (`cost`, estimated from the dictionary indexes)
+    runs at once on the event loop, if nothing is queued before it: handing it to a thread would
+    cost more than running it. Everything else (scans, big batches, aggregations, index builds)
+    runs on the client's worker thread, so the event loop keeps serving other requests (e.g.
+    /healthz) while it runs."""
 
     def __init__(self, listeners: Sequence[monitoring.CommandListener]) -> None:
         self._listeners = list(listeners)
         self._executor: ThreadPoolExecutor | None = None
         self._request_ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._queued = 0
         self.closed = False
 
-    async def run(self, database: str, command: dict[str, Any], work: Callable[[], T]) -> T:
+    async def run(
+        self, database: str, command: dict[str, Any], work: Callable[[], T],
+        cost: Callable[[], int] | None = None,
+    ) -> T:
         if self.closed:
             raise InvalidOperation("Cannot use EmbeddedMongoClient after close")
         if self._listeners:
-            request_id = next(self._request_ids)
-            event = monitoring.CommandStartedEvent(
-                command, database, request_id, _ADDRESS, request_id
-            )
-            for listener in self._listeners:
-                try:
-                    listener.started(event)
-                except Exception as error:  # as PyMongo does: a listener never breaks a command
-                    log.error("command listener %s failed (%s)", type(listener).__name__,
-                              type(error).__name__)
+            self._announce(database, command)
+        await asyncio.sleep(0)  # like real I/O: other tasks run before the answer comes
+        if cost is not None and not self._queued and self._lock.acquire(blocking=False):
+            try:
+                if cost() <= INLINE_COST:
+                    return work()
+            finally:
+                self._lock.release()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="embedded-mongodb")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        self._queued += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._locked, work)
+        finally:
+            self._queued -= 1
+
+    def _locked(self, work: Callable[[], T]) -> T:
+        with self._lock:
+            return work()
+
+    def _announce(self, database: str, command: dict[str, Any]) -> None:
+        request_id = next(self._request_ids)
+        event = monitoring.CommandStartedEvent(command, database, request_id, _ADDRESS, request_id)
+        for listener in self._listeners:
+            try:
+                listener.started(event)
+            except Exception as error:  # as PyMongo does: a listener never breaks a command
+                log.error("command listener %s failed (%s)", type(listener).__name__,
+                          type(error).__name__)
 
     def close(self) -> None:
         self.closed = True
@@ -261,7 +291,8 @@ class EmbeddedCursor(_AsyncResults):
             engine = self._collection.engine
             work = partial(engine.find_documents, self._filter, self._projection, self._sort,
                            self._skip, self._limit)
-            self._docs = deque(await self._collection.run(self._command(), work))
+            cost = self._collection._touching(self._filter)
+            self._docs = deque(await self._collection.run(self._command(), work, cost))
         return self._docs
 
 
@@ -429,8 +460,13 @@ class EmbeddedCollection:
     def database(self) -> EmbeddedDatabase:
         return self._database
 
-    async def run(self, command: dict[str, Any], work: Callable[[], T]) -> T:
-        return await self._wire.run(self._database.name, command, work)
+    async def run(
+        self, command: dict[str, Any], work: Callable[[], T], cost: Callable[[], int] | None = None
+    ) -> T:
+        return await self._wire.run(self._database.name, command, work, cost)
+
+    def _touching(self, filter: Filter | None) -> Callable[[], int]:
+        return partial(self.engine.estimate, filter or {})
 
     def find(
         self,
@@ -456,14 +492,15 @@ class EmbeddedCollection:
 
     async def insert_one(self, document: MutableMapping[str, Any]) -> InsertOneResult:
         command = {"insert": self.name, "documents": [document]}
-        return await self.run(command, partial(self.engine.insert_one, document))
+        return await self.run(command, partial(self.engine.insert_one, document), lambda: 1)
 
     async def insert_many(
         self, documents: Iterable[MutableMapping[str, Any]], ordered: bool = True
     ) -> InsertManyResult:
         documents = list(documents)
         command = {"insert": self.name, "documents": documents, "ordered": ordered}
-        return await self.run(command, partial(self.engine.insert_many, documents, ordered=ordered))
+        work = partial(self.engine.insert_many, documents, ordered=ordered)
+        return await self.run(command, work, lambda: len(documents))
 
     def _update_command(
         self, filter: Filter, update: Any, upsert: bool, multi: bool
@@ -476,33 +513,38 @@ class EmbeddedCollection:
     ) -> UpdateResult:
         command = self._update_command(filter, replacement, upsert, False)
         work = partial(self.engine.replace_one, filter, replacement, upsert)
-        return await self.run(command, work)
+        return await self.run(command, work, self._touching(filter))
 
     async def update_one(
         self, filter: Filter, update: Mapping[str, Any] | Pipeline, upsert: bool = False
     ) -> UpdateResult:
         command = self._update_command(filter, update, upsert, False)
-        return await self.run(command, partial(self.engine.update_one, filter, update, upsert))
+        work = partial(self.engine.update_one, filter, update, upsert)
+        return await self.run(command, work, self._touching(filter))
 
     async def update_many(
         self, filter: Filter, update: Mapping[str, Any] | Pipeline, upsert: bool = False
     ) -> UpdateResult:
         command = self._update_command(filter, update, upsert, True)
-        return await self.run(command, partial(self.engine.update_many, filter, update, upsert))
+        work = partial(self.engine.update_many, filter, update, upsert)
+        return await self.run(command, work, self._touching(filter))
 
     async def delete_one(self, filter: Filter) -> DeleteResult:
         command = {"delete": self.name, "deletes": [{"q": filter, "limit": 1}]}
-        return await self.run(command, partial(self.engine.delete_one, filter))
+        return await self.run(command, partial(self.engine.delete_one, filter),
+                              self._touching(filter))
 
     async def delete_many(self, filter: Filter) -> DeleteResult:
         command = {"delete": self.name, "deletes": [{"q": filter, "limit": 0}]}
-        return await self.run(command, partial(self.engine.delete_many, filter))
+        return await self.run(command, partial(self.engine.delete_many, filter),
+                              self._touching(filter))
 
     async def count_documents(self, filter: Filter, **kwargs: Any) -> int:
         # PyMongo counts with an aggregation: $match, then $group.
         pipeline = [{"$match": filter}, {"$group": {"_id": 1, "n": {"$sum": 1}}}]
         command = {"aggregate": self.name, "pipeline": pipeline}
-        count = await self.run(command, partial(self.engine.count_documents, filter, **kwargs))
+        work = partial(self.engine.count_documents, filter, **kwargs)
+        count = await self.run(command, work, self._touching(filter))
         return int(count)
 
     async def estimated_document_count(self) -> int:
@@ -531,7 +573,7 @@ class EmbeddedCollection:
             command["sort"] = dict(sort_spec)
         work = partial(self.engine.find_one_and_update, filter, update, projection, sort_spec,
                        upsert, return_document)
-        result: Document | None = await self.run(command, work)
+        result: Document | None = await self.run(command, work, self._touching(filter))
         return result
 
     async def bulk_write(

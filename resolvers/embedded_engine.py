@@ -488,6 +488,12 @@ class IndexedCollection(MockCollection):
         apply = filtering.filter_applies
         return (d for d, rest in found if rest is None or apply(rest, d))
 
+    def estimate(self, filter: Mapping[str, Any]) -> int:
+        """How many documents a command with this filter would look at."""
+        store = self._store
+        plan = store._plan(filter) if isinstance(filter, Mapping) else None
+        return len(store._documents) if plan is None else plan.size
+
     def find_documents(
         self, filter: Mapping[str, Any] | None, projection: Any, sort: SortSpec | None,
         skip: int, limit: int,

@@ -34,6 +34,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/masking.py
+	$(BIN)/python bench/http_ratios.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) gateway/node_modules .active-graph

@@ -79,7 +79,8 @@ class Server:
 
 @contextmanager
 def servers(specs: Mapping[str, Sequence[str]], timeout: float = 900) -> Iterator[dict[str, Server]]:
-    """Start `python bench/serve.py <args> --port P` per spec; wait until each says `ready`."""
+    """Start `python bench/serve.py <args> --port P` per spec, one after the other (so their
+    seeding does not compete); each is ready when it says `ready`."""
     started: dict[str, Server] = {}
     try:
         for name, args in specs.items():
@@ -88,9 +89,8 @@ def servers(specs: Mapping[str, Sequence[str]], timeout: float = 900) -> Iterato
                 [sys.executable, str(ROOT / "bench" / "serve.py"), *args, "--port", str(port)],
                 stdout=subprocess.PIPE, text=True, env=bench_env(), cwd=ROOT,
             )
-            started[name] = Server(name, port, process)
-        deadline = time.monotonic() + timeout
-        for server in started.values():
+            server = started[name] = Server(name, port, process)
+            deadline = time.monotonic() + timeout
             assert server.process.stdout is not None
             for line in server.process.stdout:
                 key, _, value = line.strip().partition(" ")

@@ -26,6 +26,7 @@ import collections
 import contextlib
 import dataclasses
 import itertools
+import operator
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -422,6 +423,57 @@ def _hashable_id(doc_id: Any) -> Hashable:
     return helpers.hashdict(doc_id) if isinstance(doc_id, dict) else doc_id
 
 
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "$eq": operator.eq, "$ne": operator.ne, "$gt": operator.gt, "$gte": operator.ge,
+    "$lt": operator.lt, "$lte": operator.le,
+}
+_COMPARABLE = (str, int, float, datetime)
+
+
+def _family(value: Any) -> type | None:
+    kind = type(value)
+    if kind is int or kind is float:
+        return float
+    return kind if kind in (str, datetime) else None
+
+
+def matcher(query: Mapping[str, Any]) -> Callable[[Document], bool]:
+    """A predicate for a filter. Comparisons of a top-level field with a string, number or date
+    are done here, where the stored value is of the same kind; anything else (missing fields,
+    nulls, arrays, other operators) is left to mongomock's `filter_applies`, which is exact but
+    slow."""
+    tests: list[tuple[str, Callable[[Any, Any], bool], Any, type]] = []
+    for field, condition in query.items():
+        if field.startswith("$") or "." in field:
+            return partial(_mongomock_match, query)
+        if isinstance(condition, Mapping):
+            if not condition or not all(op in _COMPARE for op in condition):
+                return partial(_mongomock_match, query)
+            pairs = list(condition.items())
+        else:
+            pairs = [("$eq", condition)]
+        for op, operand in pairs:
+            family = _family(operand)
+            if family is None or type(operand) is bool or getattr(operand, "tzinfo", None):
+                return partial(_mongomock_match, query)
+            tests.append((field, _COMPARE[op], operand, family))
+
+    def match(document: Document) -> bool:
+        for field, compare, operand, family in tests:
+            value = document.get(field)
+            if _family(value) is not family or type(value) is bool:
+                return _mongomock_match(query, document)
+            if not compare(value, operand):
+                return False
+        return True
+
+    return match
+
+
+def _mongomock_match(query: Mapping[str, Any], document: Document) -> bool:
+    return bool(filtering.filter_applies(query, document))
+
+
 def _sort_key(key: str, document: Document) -> Any:
     return filtering.resolve_sort_key(key, document)
 
@@ -484,9 +536,19 @@ class IndexedCollection(MockCollection):
         found = store.candidates(filter)
         if found is None:
             store.scans += 1
-            return (d for d in list(store.documents) if filtering.filter_applies(filter, d))
-        apply = filtering.filter_applies
-        return (d for d, rest in found if rest is None or apply(rest, d))
+            check = matcher(filter)
+            return (d for d in list(store.documents) if check(d))
+        checks: dict[int, Callable[[Document], bool]] = {}
+
+        def matches(document: Document, rest: Mapping[str, Any] | None) -> bool:
+            if rest is None:
+                return True
+            check = checks.get(id(rest))
+            if check is None:
+                check = checks[id(rest)] = matcher(rest)
+            return check(document)
+
+        return (d for d, rest in found if matches(d, rest))
 
     def estimate(self, filter: Mapping[str, Any]) -> int:
         """How many documents a command with this filter would look at."""

@@ -79,5 +79,7 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True, "level": level.upper()},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+            # pycasbin logs every decision at INFO: one line per (role, relation, field, ...).
+            "casbin": {"level": "WARNING"},
         },
     }

@@ -116,10 +116,11 @@ class Metrics:
 
     async def refresh_backlog(self) -> None:
         """One aggregate per scrape: unfinished jobs by kind."""
-        rows = await self.store[jobs.COLLECTION].aggregate([
+        cursor = await self.store[jobs.COLLECTION].aggregate([
             {"$match": {"status": jobs.JobStatus.RUNNING.value}},
             {"$group": {"_id": "$kind", "n": {"$sum": 1}}},
-        ]).to_list(None)
+        ])
+        rows = await cursor.to_list(None)
         counts = {str(row["_id"]): int(row["n"]) for row in rows}
         for kind in {*counts, erasure.KIND, retention.KIND}:
             self.backlog.labels(kind).set(counts.get(kind, 0))

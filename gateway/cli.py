@@ -4,6 +4,7 @@ retention run and erasure resume (Typer)."""
 import asyncio
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -289,12 +290,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         command.main(args=args, prog_name="active-graph")  # prints usage errors itself
+        code = 0
     except SystemExit as exit_:
-        return exit_code(exit_)
+        code = exit_code(exit_)
     except SettingsError as error:
         print(f"active-graph: invalid setting: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    return 0
+        code = EXIT_USAGE
+    return flushed(code)
+
+
+def flushed(code: int) -> int:
+    """Flush stdout now, so that a reader that left early (`personas --json | head`) ends the
+    command quietly instead of with a traceback at interpreter exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 if __name__ == "__main__":

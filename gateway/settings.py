@@ -119,7 +119,7 @@ class Settings(BaseSettings):
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with some fields changed, validated like the original."""
-        return type(self)(**{**self.__dict__, **changes})
+        return load_settings(**{**self.__dict__, **changes})
 
 
 def variable_name(field: str) -> str:

@@ -3,6 +3,7 @@
 import logging
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -23,6 +24,7 @@ from resolvers.errors import ApiError
 from resolvers.pagination import InvalidPage
 from schema.accounts import AccountsQuery
 from schema.audit import AuditMutation
+from schema.datetimes import UTC_DATETIME
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.rights import RightsMutation, RightsQuery
@@ -133,7 +135,9 @@ def build_schema(
         query=Query,
         mutation=Mutation if _has_fields(Mutation, subgraph) else None,
         federation_version=FEDERATION_VERSION,
-        config=StrawberryConfig(disable_field_suggestions=not development),
+        config=StrawberryConfig(
+            disable_field_suggestions=not development, scalar_map={datetime: UTC_DATETIME}
+        ),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

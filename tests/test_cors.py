@@ -1,6 +1,7 @@
 """Browser apps on the origins in ACTIVE_GRAPH_CORS_ORIGINS may call the API; nobody else."""
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -10,6 +11,7 @@ from gateway.settings import Settings, SettingsError, load_settings
 from resolvers.store import open_store
 from tests.conftest import demo_documents, token_for
 
+ROOT = Path(__file__).resolve().parents[1]
 APP_ORIGIN = "http://localhost:3000"
 PREFLIGHT = {
     "Access-Control-Request-Method": "POST",
@@ -79,3 +81,20 @@ def test_wildcards_and_non_origins_are_refused(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("ACTIVE_GRAPH_CORS_ORIGINS", bad)
     with pytest.raises(SettingsError, match="ACTIVE_GRAPH_CORS_ORIGINS"):
         load_settings(jwt_secret="s" * 40, pseudonym_key=b"k")
+
+
+def test_the_router_applies_the_same_cors_rules() -> None:
+    from ruamel.yaml import YAML
+
+    from gateway.cors import ALLOWED_HEADERS
+
+    config = YAML(typ="safe").load((ROOT / "gateway" / "router.yaml").read_text())
+    cors = config["cors"]
+    assert cors["allow_any_origin"] is False and cors["allow_credentials"] is False
+    origins = [o for policy in cors["policies"] for o in policy["origins"]]
+    assert origins and not any("*" in o for o in origins)
+    assert set(cors["allow_headers"]) == set(ALLOWED_HEADERS)
+    assert cors["expose_headers"] == ["x-request-id"]
+    propagated = [rule["propagate"]["named"]
+                  for rule in config["headers"]["all"]["request"]["operations"]]
+    assert propagated == ["authorization", "x-request-id"]

@@ -11,7 +11,6 @@ operation names and volumes describe the business and the API.
 """
 
 import hmac
-import time
 from collections.abc import Awaitable, Callable, Iterable
 
 from prometheus_client import (
@@ -26,8 +25,9 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from gateway.observed import ResponseObserver
 from gateway.operation_record import INVALID
 from gateway.request_id import RequestInfo, current_request
 from resolvers.embedded import CommandCounter
@@ -126,27 +126,13 @@ class Metrics:
             self.backlog.labels(kind).set(counts.get(kind, 0))
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(ResponseObserver):
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+        super().__init__(app)
+        self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start, status = time.perf_counter(), 500
-
-        async def remember_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, remember_status)
-        finally:
-            elapsed = time.perf_counter() - start
-            self.metrics.observe(scope["path"], status, elapsed, current_request())
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        self.metrics.observe(scope["path"], status, seconds, current_request())
 
 
 def authorised(request: Request, token: str | None, development: bool) -> bool | None:

@@ -7,35 +7,18 @@ unsubscribe token, so it is left out. The request id is added by the log handler
 """
 
 import logging
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from gateway.observed import ResponseObserver
 from gateway.request_id import current_request
 
 log = logging.getLogger("active_graph.access")
 
 
-class RequestLog:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start, status = time.perf_counter(), 500
-
-        async def remember_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, remember_status)
-        finally:
-            write_line(scope, status, (time.perf_counter() - start) * 1000)
+class RequestLog(ResponseObserver):
+    def observe(self, scope: Scope, status: int, seconds: float) -> None:
+        write_line(scope, status, seconds * 1000)
 
 
 def logged_path(scope: Scope) -> str:

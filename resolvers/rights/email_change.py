@@ -33,8 +33,8 @@ async def request(env: Env, user: Document, address: str) -> None:
     user_id = user["_id"]
     code = secrets.token_urlsafe(24)
     now = utcnow()
-    pending: Document = {"address": address, "code_hash": code_hash(code), "requested_at": now,
-               "expires_at": now + CODE_TTL}
+    pending: Document = {"address": address, "code_hash": code_hash(code),
+                         "requested_at": now, "expires_at": now + CODE_TTL}
     await env.store["users"].update_one({"_id": user_id}, {"$set": {"pending_email": pending}})
     await open_request(env, user_id, RequestKind.RECTIFICATION, ACTION,
                        request_key(env, address))

@@ -104,13 +104,15 @@ class Metrics:
         self.http.labels(route, f"{status // 100}xx").inc()
         if route != GRAPHQL_PATH:
             return
-        if info is None or info.operation is None or info.outcome is None:
-            operation, outcome = "none", "unauthenticated" if status == 401 else "rejected"
-        else:
+        if info is not None and info.operation is not None and info.outcome is not None:
             operation = self.operations.label(info.operation, info.outcome)
             outcome = info.outcome
             for strategy, count in info.masked.items():
                 self.masked.labels(strategy).inc(count)
+        elif status >= 400:  # turned away before any operation ran
+            operation, outcome = "none", "unauthenticated" if status == 401 else "rejected"
+        else:  # not an operation: the GraphiQL page, a CORS preflight
+            return
         self.requests.labels(operation, outcome).inc()
         self.latency.labels(operation).observe(seconds)
 

@@ -40,6 +40,9 @@ async def test_requests_latency_masking_store_and_backlog_are_counted(fresh_api:
     await fresh_api.data("anna", query)
     await fresh_api.gql("anna", "query Broken { me { noSuchField } }")
     await fresh_api.client.post("/graphql", json={"query": "{ me { id } }"})  # no token
+    await fresh_api.client.get("/graphql", headers={"Accept": "text/html"})  # GraphiQL page
+    await fresh_api.client.post("/graphql", content=b"{not json", headers={
+        **fresh_api.headers("anna"), "Content-Type": "application/json"})
     await fresh_api.store["jobs"].insert_one({"_id": "job_t", "kind": "ERASURE",
                                               "status": "RUNNING"})
     found = await scrape(fresh_api)
@@ -47,6 +50,8 @@ async def test_requests_latency_masking_store_and_backlog_are_counted(fresh_api:
     assert value(found, requests, operation="Household", outcome="success") == 1
     assert value(found, requests, operation="other", outcome="invalid") == 1
     assert value(found, requests, operation="none", outcome="unauthenticated") == 1
+    assert value(found, requests, operation="none", outcome="rejected") == 1  # bad JSON
+    assert sum(v for (name, _), v in found.items() if name == requests) == 4  # no page load
     latency = "active_graph_graphql_request_duration_seconds_count"
     assert value(found, latency, operation="Household") == 1
     # anna sees her guest ben's email PARTIAL and her own CLEAR
@@ -55,7 +60,8 @@ async def test_requests_latency_masking_store_and_backlog_are_counted(fresh_api:
     assert value(found, "active_graph_store_commands_total", command="find") >= 1
     assert value(found, "active_graph_job_backlog", kind="ERASURE") == 1
     assert value(found, "active_graph_job_backlog", kind="RETENTION") == 0
-    assert value(found, "active_graph_http_requests_total", route="/graphql", status="2xx") == 2
+    assert value(found, "active_graph_http_requests_total", route="/graphql", status="2xx") == 3
+    assert value(found, "active_graph_http_requests_total", route="/graphql", status="4xx") == 2
 
 
 async def test_operation_names_from_clients_cannot_grow_the_label_set(fresh_api: Api) -> None:

@@ -147,9 +147,14 @@ class Device:
 @strawberry.type(description="A room of a home.")
 class Room:
     id: strawberry.ID
-    name: str
     doc: strawberry.Private[dict[str, Any]]
     subject: strawberry.Private[Subject]
+
+    name: str | None = personal(
+        "Room.name", DataClass.DIRECT, "user.content", attr="name",
+        description="Free text typed by the owner, like a home's name (people name rooms after "
+        "who sleeps there).",
+    )
 
     @strawberry.field
     async def devices(self, info: Ctx) -> list[Device]:
@@ -205,7 +210,7 @@ async def room_node(ctx: "Context", doc: Document) -> Room | None:
     subject = await subjects.of_home_id(ctx, doc["home_id"])
     if subject is None or not ctx.guard.admits("Room", subject):
         return None
-    return Room(id=doc["_id"], name=doc["name"], doc=doc, subject=subject)
+    return Room(id=doc["_id"], doc=doc, subject=subject)
 
 
 async def movement_node(ctx: "Context", doc: Document, subject: Subject) -> Movement | None:

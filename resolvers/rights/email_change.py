@@ -32,13 +32,13 @@ def request_key(env: Env, address: str) -> str:
 async def request(env: Env, user: Document, address: str) -> None:
     user_id = user["_id"]
     code = secrets.token_urlsafe(24)
-    now = utcnow()
-    pending: Document = {"address": address, "code_hash": code_hash(code),
-                         "requested_at": now, "expires_at": now + CODE_TTL}
+    hashed, now = code_hash(code), utcnow()
+    pending = {"address": address, "code_hash": hashed, "requested_at": now,
+               "expires_at": now + CODE_TTL}
     await env.store["users"].update_one({"_id": user_id}, {"$set": {"pending_email": pending}})
     await open_request(env, user_id, RequestKind.RECTIFICATION, ACTION,
                        request_key(env, address))
-    ref = f"{user_id}:{pending['code_hash'][:16]}"
+    ref = f"{user_id}:{hashed[:16]}"
     holder = await env.store["users"].find_one({"email": address}, {"_id": 1})
     if holder is None:
         await outbox.enqueue(

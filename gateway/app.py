@@ -127,7 +127,8 @@ def create_services(
         store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases),
         decisions=decisions,
         verifier=TokenVerifier(settings, decisions),
-        schema=build_schema(subgraph, development=settings.development),
+        schema=build_schema(subgraph, development=settings.development,
+                            cost_budget=settings.cost_budget),
         subgraph=subgraph,
     )
 

@@ -5,6 +5,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from schema.cost import DEFAULT_BUDGET
+
 STATE_DIR = Path(os.environ.get("ACTIVE_GRAPH_STATE_DIR", ".active-graph"))
 
 
@@ -42,6 +44,18 @@ class Settings:
     # How often the job worker looks for erasure and retention steps to run; 0 or less: only at
     # start-up.
     job_poll_seconds: float = 2.0
+    # Staying up under hostile queries, load and store faults (README "Limits and faults").
+    cost_budget: int = DEFAULT_BUDGET
+    export_max_bytes: int = 4_000_000
+    max_body_bytes: int = 1_000_000
+    max_header_bytes: int = 16_384
+    mongodb_timeout_ms: int = 5000
+    mongodb_server_selection_timeout_ms: int = 3000
+    mongodb_connect_timeout_ms: int = 2000
+    jwks_timeout_seconds: float = 3.0
+    jwks_cache_seconds: float = 300.0
+    jwks_refetch_seconds: float = 30.0
+    sdl_key: str | None = None
 
     @property
     def development(self) -> bool:
@@ -78,6 +92,19 @@ def load_settings(**overrides: object) -> Settings:
         "mongodb_db_telemetry": env("ACTIVE_GRAPH_MONGODB_DB_TELEMETRY") or None,
         "mongodb_db_support": env("ACTIVE_GRAPH_MONGODB_DB_SUPPORT") or None,
         "job_poll_seconds": float(env("ACTIVE_GRAPH_JOB_POLL_SECONDS", "2")),
+        "cost_budget": int(env("ACTIVE_GRAPH_COST_BUDGET", str(DEFAULT_BUDGET))),
+        "export_max_bytes": int(env("ACTIVE_GRAPH_EXPORT_MAX_BYTES", "4000000")),
+        "max_body_bytes": int(env("ACTIVE_GRAPH_MAX_BODY_BYTES", "1000000")),
+        "max_header_bytes": int(env("ACTIVE_GRAPH_MAX_HEADER_BYTES", "16384")),
+        "mongodb_timeout_ms": int(env("ACTIVE_GRAPH_MONGODB_TIMEOUT_MS", "5000")),
+        "mongodb_server_selection_timeout_ms": int(
+            env("ACTIVE_GRAPH_MONGODB_SERVER_SELECTION_TIMEOUT_MS", "3000")
+        ),
+        "mongodb_connect_timeout_ms": int(env("ACTIVE_GRAPH_MONGODB_CONNECT_TIMEOUT_MS", "2000")),
+        "jwks_timeout_seconds": float(env("ACTIVE_GRAPH_JWKS_TIMEOUT_SECONDS", "3")),
+        "jwks_cache_seconds": float(env("ACTIVE_GRAPH_JWKS_CACHE_SECONDS", "300")),
+        "jwks_refetch_seconds": float(env("ACTIVE_GRAPH_JWKS_REFETCH_SECONDS", "30")),
+        "sdl_key": env("ACTIVE_GRAPH_SDL_KEY") or None,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -21,13 +21,14 @@ from resolvers.errors import ApiError
 from resolvers.pagination import InvalidPage
 from schema.accounts import AccountsQuery
 from schema.audit import AuditMutation
+from schema.cost import DEFAULT_BUDGET, CostLimit, declare_demand
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.rights import RightsMutation, RightsQuery
 from schema.support import SupportMutation, SupportQuery
 from schema.telemetry import TelemetryMutation, TelemetryQuery
 
-FEDERATION_VERSION = "2.7"
+FEDERATION_VERSION = "2.9"  # 2.9: the demand-control directives @cost and @listSize
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
@@ -74,7 +75,9 @@ class GraphSchema(strawberry.federation.Schema):
         super().__init__(**kwargs)
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
-        return [f for f in type_definition.fields if serves(self.subgraph, f, type_definition)]
+        fields = [f for f in type_definition.fields if serves(self.subgraph, f, type_definition)]
+        declare_demand(type_definition.name, fields, self.config.name_converter.get_graphql_name)
+        return fields
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -92,7 +95,9 @@ def _has_fields(root: type, subgraph: str | None) -> bool:
     return any(serves(subgraph, f, definition) for f in definition.fields)
 
 
-def build_schema(subgraph: str | None = None, *, development: bool = True) -> GraphSchema:
+def build_schema(
+    subgraph: str | None = None, *, development: bool = True, cost_budget: int = DEFAULT_BUDGET
+) -> GraphSchema:
     if subgraph is not None and subgraph not in SUBGRAPHS:
         raise ValueError(f"unknown subgraph {subgraph!r}; choose one of {', '.join(SUBGRAPHS)}")
     return GraphSchema(
@@ -105,6 +110,7 @@ def build_schema(subgraph: str | None = None, *, development: bool = True) -> Gr
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: CostLimit(cost_budget),
             lambda: MaskErrors(should_mask_error=should_mask),
             PrivacyExtension,
             *([] if development else [DisableIntrospection]),

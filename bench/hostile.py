@@ -20,6 +20,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import contextlib
+
 from gateway.auth import issue_dev_token
 from gateway.settings import load_settings
 from tests.serve_process import serve
@@ -61,10 +63,8 @@ async def poll_health(client: httpx.AsyncClient, done: asyncio.Event) -> list[fl
     latencies: list[float] = []
     while not done.is_set():
         began = time.perf_counter()
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             await client.get("/healthz", timeout=REQUEST_TIMEOUT)
-        except httpx.HTTPError:
-            pass
         latencies.append(time.perf_counter() - began)
         await asyncio.sleep(HEALTH_EVERY)
     return latencies

@@ -236,7 +236,7 @@ class CostEstimate:
         named = self.schema.get_type(condition.name.value)
         if named is parent:
             return True
-        return is_abstract_type(named) and self.schema.is_sub_type(named, parent)  # type: ignore[arg-type]
+        return is_abstract_type(named) and self.schema.is_sub_type(named, parent)
 
 
 def estimate_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -249,7 +249,8 @@ def estimate_cost(schema: GraphQLSchema, document: DocumentNode, operation_name:
     if len(chosen) != 1:
         return None
     [operation] = chosen
-    coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+    definitions = operation.variable_definitions or ()
+    coerced = get_variable_values(schema, definitions, dict(variables or {}))
     if isinstance(coerced, list):
         return None
     return CostEstimate(schema, document, coerced).operation(operation)
@@ -273,7 +274,7 @@ class CostLimit(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            schema = context.schema._schema  # type: ignore[attr-defined]
+            schema = context.schema._schema
             estimate = estimate_cost(schema, document, context.operation_name, context.variables)
             if estimate is not None and estimate > self.budget:
                 context.result = ExecutionResult(data=None,

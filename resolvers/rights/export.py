@@ -13,14 +13,14 @@ app events and the movements they made, and nothing of the host's home.
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import date, datetime
 from typing import Any
 
 from authz.strategies import partial_email
+from resolvers.errors import ApiError
 from resolvers.rights import consent, disclosures, outbox
 from resolvers.rights import requests as privacy_requests
-from resolvers.errors import ApiError
 from resolvers.rights.common import Env, utcnow
 from resolvers.store import Document
 
@@ -140,7 +140,7 @@ class Exporter:
         yield "]"
 
 
-async def export_chunks(env: Env, user_id: str) -> AsyncIterator[str]:
+async def export_chunks(env: Env, user_id: str) -> AsyncGenerator[str, None]:
     """The caller's export as JSON text in chunks of about 64 KiB, recorded as an ACCESS request.
     The request is completed only once the last chunk has been produced."""
     user = await consent.load_user(env, user_id)

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException
 
 from authz.decisions import Decisions, load_decisions
 from authz.principal import Principal
@@ -21,6 +22,10 @@ from gateway import privacy_routes
 from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
+from gateway.gates import CSRF_MESSAGE, preflighted, sdl_allowed
+from gateway.headers import SecurityHeaders
+from gateway.limits import RequestLimits
+from gateway.request_body import BadRequest, parse_body, parse_query_params
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
 from resolvers.seed.loader import seed_if_empty
@@ -43,10 +48,27 @@ class ContextGraphQL(GraphQL[Context, None]):
         super().__init__(services.schema, **kwargs)
         self.services = services
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's own refusals (plain text) and ours as JSON errors."""
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            response = error_response(error.status_code, error.reason, "BAD_REQUEST")
+        except BadRequest as error:
+            response = error_response(error.status, str(error), error.code)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        return parse_body(data)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        return parse_query_params(params)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         principal: Principal = request.state.principal
         services = self.services
         context = make_context(services.store, services.settings, services.decisions, principal)
+        context.sdl_allowed = sdl_allowed(services.settings, request.headers)
         account = getattr(request.state, "account", None)
         if account is not None:
             context.loaders.users.prime(account["_id"], account)
@@ -77,6 +99,10 @@ class GraphQLEndpoint:
             # Rendered directly: Strawberry builds the context (which needs a principal) first.
             page = await self.graphql.render_graphql_ide(request)
             await page(scope, receive, send)
+            return
+        if request.method == "GET" and "query" in request.query_params and \
+                not self.services.settings.development and not preflighted(request.headers):
+            await error_response(400, CSRF_MESSAGE, "CSRF_PREVENTION")(scope, receive, send)
             return
         try:
             principal = await self.services.verifier.principal(request.headers.get("authorization"))
@@ -161,7 +187,12 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
             Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(RequestLog)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(SecurityHeaders),
+            Middleware(RequestLimits, max_body_bytes=services.settings.max_body_bytes,
+                       max_header_bytes=services.settings.max_header_bytes),
+        ],
     )
     app.state.services = services
     return app

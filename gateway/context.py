@@ -21,6 +21,7 @@ class Context:
     loaders: Loaders
     guard: PrivacyGuard
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sdl_allowed: bool = False  # `_service { sdl }` (gateway.gates)
 
 
 async def load_home_graph(store: Store, principal: Principal) -> HomeGraph:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 
 from resolvers.embedded import CommandCounter, EmbeddedMongoClient
 
@@ -85,6 +86,14 @@ COLLECTION_OWNERS: Mapping[str, str] = {
     ),
     "service_tickets": "support",
 }
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """The store did not answer in time or could not be reached (as opposed to refusing a
+    command): a caller may try again once it is back."""
+    if isinstance(error, (ConnectionFailure, ExecutionTimeout)):
+        return True
+    return isinstance(error, PyMongoError) and error.timeout
 
 
 @dataclass

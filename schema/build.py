@@ -7,12 +7,13 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -22,6 +23,9 @@ from resolvers.pagination import InvalidPage
 from schema.accounts import AccountsQuery
 from schema.audit import AuditMutation
 from schema.cost import DEFAULT_BUDGET, CostLimit, declare_demand
+from schema.entities import check_representations
+from schema.error_codes import ApiErrors
+from schema.operation_limits import DirectiveLimit, ServiceSdlGate
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.rights import RightsMutation, RightsQuery
@@ -79,6 +83,12 @@ class GraphSchema(strawberry.federation.Schema):
         declare_demand(type_definition.name, fields, self.config.name_converter.get_graphql_name)
         return fields
 
+    def entities_resolver(  # the annotations make the `_entities` field: keep Strawberry's
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        check_representations(self._schema, representations)
+        return super().entities_resolver(info, representations)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -111,8 +121,9 @@ def build_schema(
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: CostLimit(cost_budget),
-            lambda: MaskErrors(should_mask_error=should_mask),
+            DirectiveLimit,
+            lambda: ApiErrors(should_mask_error=should_mask),
             PrivacyExtension,
-            *([] if development else [DisableIntrospection]),
+            *([] if development else [DisableIntrospection, ServiceSdlGate]),
         ],
     )

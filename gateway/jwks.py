@@ -24,7 +24,7 @@ class SigningKeyError(Exception):
 
 def download(url: str, timeout: float) -> dict[str, Any]:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         data: dict[str, Any] = json.load(response)
     return data
 
@@ -45,7 +45,7 @@ class JwksCache:
     async def key(self, kid: str | None) -> jwt.PyJWK:
         if kid is None:
             raise SigningKeyError("token has no key id (kid)")
-        if kid not in self.keys and self._may_refetch() or self._expired():
+        if (kid not in self.keys and self._may_refetch()) or self._expired():
             await self._refresh()
         if kid not in self.keys:
             raise SigningKeyError("token signed with an unknown key")

@@ -13,8 +13,7 @@ from strawberry.extensions import (
 )
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 

@@ -1,5 +1,6 @@
 """The ASGI application: /graphql behind JWT authentication, health and readiness probes."""
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -22,23 +23,20 @@ from gateway import privacy_routes
 from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
+from gateway.failures import ErrorBoundary, error_response, store_unavailable
 from gateway.gates import CSRF_MESSAGE, preflighted, sdl_allowed
 from gateway.headers import SecurityHeaders
 from gateway.limits import RequestLimits
 from gateway.request_body import BadRequest, parse_body, parse_query_params
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
-from resolvers.seed.loader import seed_if_empty
-from resolvers.store import Document, Store, open_store
+from gateway.startup import Startup
+from resolvers.store import Document, Store, is_unavailable, open_store
 from schema.build import build_schema
+from schema.error_codes import STORE_UNAVAILABLE
 
 log = logging.getLogger("active_graph")
-
-
-def error_response(status: int, message: str, code: str) -> JSONResponse:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+READY_TIMEOUT = 2.0  # seconds a readiness probe waits for the store
 
 
 class ContextGraphQL(GraphQL[Context, None]):
@@ -57,6 +55,13 @@ class ContextGraphQL(GraphQL[Context, None]):
         except BadRequest as error:
             response = error_response(error.status, str(error), error.code)
         await response(scope, receive, send)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """A store outage is the service's state, not an answer: 503, whatever else happened."""
+        errors = response_data.get("errors") if isinstance(response_data, dict) else None
+        if any((e.get("extensions") or {}).get("code") == STORE_UNAVAILABLE for e in errors or ()):
+            return store_unavailable()
+        return super().create_response(response_data, sub_response)
 
     def parse_json(self, data: str | bytes) -> Any:
         return parse_body(data)
@@ -110,6 +115,11 @@ class GraphQLEndpoint:
         except AuthError as error:
             await error_response(401, str(error), "UNAUTHENTICATED")(scope, receive, send)
             return
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            await store_unavailable()(scope, receive, send)
+            return
         scope.setdefault("state", {}).update(principal=principal, account=account)
         await self.graphql(scope, receive, send)
 
@@ -133,8 +143,11 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     services: Services = request.app.state.services
+    startup: Startup | None = getattr(request.app.state, "startup", None)
+    if startup is not None and not startup.ready.is_set():
+        return JSONResponse({"status": "starting"}, status_code=503)
     try:
-        await services.store.ping()
+        await asyncio.wait_for(services.store.ping(), READY_TIMEOUT)
     except Exception:  # the probe must answer, whatever the store raised
         log.warning("readiness check failed: store did not answer")
         return JSONResponse({"status": "unavailable"}, status_code=503)
@@ -150,7 +163,8 @@ def create_services(
     decisions = load_decisions()
     return Services(
         settings=settings,
-        store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases),
+        store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases,
+                                  settings.store_timeouts),
         decisions=decisions,
         verifier=TokenVerifier(settings, decisions),
         schema=build_schema(subgraph, development=settings.development,
@@ -164,18 +178,12 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
-        # This subgraph's (or, in one process, every owner's) part of erasures and retention:
-        # once now, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown.
-        job_worker = privacy_routes.JobWorker(services)
-        await job_worker.run_once()
-        if seed and services.store.embedded:
-            await seed_if_empty(services.store, services.settings.households)
-        job_worker.start()
+        app.state.startup = startup = Startup(services, seed)
+        await startup.begin()  # a real store that is down: in the background (gateway.startup)
         try:
             yield
         finally:
-            await job_worker.stop()
+            await startup.stop()
 
     endpoint = GraphQLEndpoint(services)
     app = Starlette(
@@ -190,6 +198,7 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
         middleware=[
             Middleware(RequestLog),
             Middleware(SecurityHeaders),
+            Middleware(ErrorBoundary),
             Middleware(RequestLimits, max_body_bytes=services.settings.max_body_bytes,
                        max_header_bytes=services.settings.max_header_bytes),
         ],

@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from resolvers.store import Timeouts
 from schema.cost import DEFAULT_BUDGET
 
 STATE_DIR = Path(os.environ.get("ACTIVE_GRAPH_STATE_DIR", ".active-graph"))
@@ -49,7 +50,7 @@ class Settings:
     export_max_bytes: int = 4_000_000
     max_body_bytes: int = 1_000_000
     max_header_bytes: int = 16_384
-    mongodb_timeout_ms: int = 5000
+    mongodb_timeout_ms: int = 4000
     mongodb_server_selection_timeout_ms: int = 3000
     mongodb_connect_timeout_ms: int = 2000
     jwks_timeout_seconds: float = 3.0
@@ -60,6 +61,11 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def store_timeouts(self) -> Timeouts:
+        return Timeouts(self.mongodb_timeout_ms, self.mongodb_server_selection_timeout_ms,
+                        self.mongodb_connect_timeout_ms)
 
     @property
     def databases(self) -> dict[str, str]:
@@ -96,7 +102,7 @@ def load_settings(**overrides: object) -> Settings:
         "export_max_bytes": int(env("ACTIVE_GRAPH_EXPORT_MAX_BYTES", "4000000")),
         "max_body_bytes": int(env("ACTIVE_GRAPH_MAX_BODY_BYTES", "1000000")),
         "max_header_bytes": int(env("ACTIVE_GRAPH_MAX_HEADER_BYTES", "16384")),
-        "mongodb_timeout_ms": int(env("ACTIVE_GRAPH_MONGODB_TIMEOUT_MS", "5000")),
+        "mongodb_timeout_ms": int(env("ACTIVE_GRAPH_MONGODB_TIMEOUT_MS", "4000")),
         "mongodb_server_selection_timeout_ms": int(
             env("ACTIVE_GRAPH_MONGODB_SERVER_SELECTION_TIMEOUT_MS", "3000")
         ),

@@ -10,6 +10,7 @@ Two behaviours:
 same port brings it back. Each connection is served by a daemon thread; every wait is bounded.
 """
 
+import contextlib
 import socket
 import struct
 import threading
@@ -45,10 +46,8 @@ class FakeMongo:
         self._thread.join(timeout=5)
         self._listener.close()
         for connection in list(self._connections):
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             connection.close()
 
     def __enter__(self) -> "FakeMongo":

@@ -51,11 +51,24 @@ def entities(count: int) -> dict[str, Any]:
             "variables": {"r": representations}}
 
 
+def raw_week(aliases: int) -> dict[str, Any]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    readings = (f'readings(kind: TEMPERATURE, from: "{(now - timedelta(days=7)).isoformat()}", '
+                f'to: "{now.isoformat()}", bucket: RAW) {{ average }}')
+    fields = " ".join(f'd{i}: device(id: "dev_anna_main_02") {{ {readings} }}'
+                      for i in range(aliases))
+    return {"query": f"{{ {fields} }}"}
+
+
 SCENARIOS = {
     "5 aliases x RAW year of readings": raw_readings(5),
     "30 aliases x RAW year of readings": raw_readings(30),
     "30 x exportMyData": exports(30),
     "_entities with 50,000 representations": entities(50_000),
+    "_entities with 5,000 representations": entities(5_000),
+    # the most expensive queries the default budget admits
+    "4 x a RAW week of one sensor (cost 4036)": raw_week(4),
+    "2 x exportMyData (cost 4000)": exports(2),
 }
 
 
@@ -101,7 +114,7 @@ async def main() -> None:
         with tempfile.TemporaryDirectory(prefix="hostile-") as tmp, \
                 serve(env, Path(tmp)) as server:
             server.wait_for("/readyz")
-            print(f"{name:<40} {await attack(server.base_url, token, SCENARIOS[name])}",
+            print(f"{name:<42} {await attack(server.base_url, token, SCENARIOS[name])}",
                   flush=True)
 
 

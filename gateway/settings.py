@@ -48,7 +48,7 @@ class Settings:
     # Staying up under hostile queries, load and store faults (README "Limits and faults").
     cost_budget: int = DEFAULT_BUDGET
     export_max_bytes: int = 4_000_000
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 262_144
     max_header_bytes: int = 16_384
     mongodb_timeout_ms: int = 4000
     mongodb_server_selection_timeout_ms: int = 3000
@@ -100,7 +100,7 @@ def load_settings(**overrides: object) -> Settings:
         "job_poll_seconds": float(env("ACTIVE_GRAPH_JOB_POLL_SECONDS", "2")),
         "cost_budget": int(env("ACTIVE_GRAPH_COST_BUDGET", str(DEFAULT_BUDGET))),
         "export_max_bytes": int(env("ACTIVE_GRAPH_EXPORT_MAX_BYTES", "4000000")),
-        "max_body_bytes": int(env("ACTIVE_GRAPH_MAX_BODY_BYTES", "1000000")),
+        "max_body_bytes": int(env("ACTIVE_GRAPH_MAX_BODY_BYTES", "262144")),
         "max_header_bytes": int(env("ACTIVE_GRAPH_MAX_HEADER_BYTES", "16384")),
         "mongodb_timeout_ms": int(env("ACTIVE_GRAPH_MONGODB_TIMEOUT_MS", "4000")),
         "mongodb_server_selection_timeout_ms": int(

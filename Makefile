@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := gateway/node_modules/.installed-stamp
 
-.PHONY: serve test lint bench install gateway-install clean
+.PHONY: serve test lint bench load install gateway-install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/masking.py
+
+# 50 concurrent clients for 60 s against `serve` on loopback (README "Limits and faults").
+load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) gateway/node_modules .active-graph

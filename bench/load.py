@@ -24,6 +24,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import contextlib
+
 from gateway.auth import issue_dev_token
 from gateway.cli import SAMPLE_QUERY
 from gateway.settings import load_settings
@@ -82,10 +84,8 @@ async def client_loop(client: httpx.AsyncClient, start: int, deadline: float,
 async def health_loop(client: httpx.AsyncClient, deadline: float, tally: Tally) -> None:
     while time.monotonic() < deadline:
         began = time.monotonic()
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             await client.get("/healthz")
-        except httpx.HTTPError:
-            pass
         tally.health.append(time.monotonic() - began)
         await asyncio.sleep(HEALTH_EVERY)
 

@@ -1,8 +1,8 @@
 """Start-up that does not depend on the store being up.
 
-Preparing the store means: its indexes (a subgraph: its own collections only), one pass of this
-service's job worker, and, on the embedded engine, the demo seed. The embedded engine is always
-there, so it is prepared before the service answers. A real MongoDB may be down: the service
+Preparing the store means: its indexes (a subgraph: its own collections only), its data
+migrations (resolvers.migrations), one pass of this service's job worker, and, on the embedded
+engine, the demo seed. The embedded engine is always there, so it is prepared before the service answers. A real MongoDB may be down: the service
 waits FIRST_ATTEMPT seconds at most, then starts anyway (/healthz answers, /readyz says 503) and
 keeps trying in the background, waiting a little longer after each failure (at most
 MAX_RETRY_DELAY), until the store answers. The job worker polls from then on. Requests
@@ -15,6 +15,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from gateway.privacy_routes import JobWorker
+from resolvers.migrations import run_migrations
+from resolvers.rights.jobs import owners_of
 from resolvers.seed.loader import seed_if_empty
 
 if TYPE_CHECKING:
@@ -48,7 +50,8 @@ class Startup:
 
     async def prepare(self) -> None:
         services = self.services
-        await services.store.ensure_indexes(services.subgraph)
+        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
+        await run_migrations(services.store, owners_of(services))
         # This subgraph's (or, in one process, every owner's) part of erasures and retention:
         # once now, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown.
         await self.job_worker.run_once()

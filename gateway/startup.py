@@ -2,11 +2,11 @@
 
 Preparing the store means: its indexes (a subgraph: its own collections only), its data
 migrations (resolvers.migrations), one pass of this service's job worker, and, on the embedded
-engine, the demo seed. The embedded engine is always there, so it is prepared before the service answers. A real MongoDB may be down: the service
-waits FIRST_ATTEMPT seconds at most, then starts anyway (/healthz answers, /readyz says 503) and
-keeps trying in the background, waiting a little longer after each failure (at most
-MAX_RETRY_DELAY), until the store answers. The job worker polls from then on. Requests
-meanwhile get STORE_UNAVAILABLE (gateway.failures).
+engine, the demo seed. The embedded engine is always there, so it is prepared before the service
+answers. A real MongoDB may be down: the service waits FIRST_ATTEMPT seconds at most, then starts
+anyway (/healthz answers, /readyz says 503) and keeps trying in the background, waiting a little
+longer after each failure (at most MAX_RETRY_DELAY), until the store answers. The job worker
+polls from then on. Requests meanwhile get STORE_UNAVAILABLE (gateway.failures).
 """
 
 import asyncio

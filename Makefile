@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := gateway/node_modules/.installed-stamp
 
-.PHONY: serve test lint lock bench install gateway-install clean
+.PHONY: serve test lint lock bench load install gateway-install clean
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/masking.py
+
+# 50 concurrent clients for 60 s against `serve` on loopback (README "Limits and faults").
+load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) gateway/node_modules .active-graph

@@ -1,6 +1,5 @@
 """Helpers for the tests of issue 9 (hostile queries, load and store faults)."""
 
-import dataclasses
 import json
 import threading
 import time
@@ -24,7 +23,7 @@ HANG_LIMIT = 30.0  # seconds a hung endpoint holds a request at most
 async def api_with(settings: Settings, subgraph: str | None = None,
                    **overrides: Any) -> AsyncIterator[Api]:
     """The real app over a fresh demo store, with some settings changed."""
-    changed = dataclasses.replace(settings, **overrides)
+    changed = settings.replace(**overrides)
     services = create_services(changed, subgraph=subgraph, store=await fresh_store(changed))
     app = create_app(services, seed=False)
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as c:

@@ -41,6 +41,16 @@ RESOLUTION_SECONDS = {"RAW": STEP_SECONDS, "HOUR": 3600, "DAY": 86400}
 
 Values = Sequence[float | None]
 Row = Callable[..., Any]
+MAX_RAW_RANGE = timedelta(days=31)  # a month of samples (4,464 points, within MAX_RAW_POINTS)
+BUCKET_WIDTH = {"RAW": STEP, "HOUR": HOUR, "DAY": DAY}
+
+
+def points_in_range(start: datetime, end: datetime, bucket: str) -> int:
+    """How many points a series of this range and bucket can hold (the cost estimate's size)."""
+    if end <= start or bucket not in BUCKET_WIDTH:
+        return 0
+    points = math.ceil((end - start) / BUCKET_WIDTH[bucket]) + (bucket == "DAY")
+    return min(points, MAX_RAW_POINTS) if bucket == "RAW" else points
 
 
 def day_of(moment: datetime) -> datetime:
@@ -258,9 +268,4 @@ async def column_series(
     for row in rows:
         values[int((row["start"] - origin).total_seconds()) // step] = row["average"]
     return Column(origin, step, values)
-
-
-def raw_points(start: datetime, end: datetime) -> int:
-    """How many RAW slots a range spans."""
-    return max(0, math.ceil((end - grid_start(start, "RAW")) / STEP))
 

@@ -132,14 +132,14 @@ class Device:
     ) -> list[ReadingBucket]:
         if not info.context.guard.admits("Reading", self.subject):
             return []
-        start, end = queries.reading_range(from_, to)
+        start, end = queries.reading_range(from_, to, bucket.value)
         return await queries.reading_series(
             info.context.store, self.id, str(kind), start, end, bucket.value, row=ReadingBucket
         )
 
     @strawberry.field(
         description="The same buckets as `readings`, as one regular column of values: compact "
-        "for charts. A RAW series spans at most 5000 slots (about 34 days)."
+        "for charts. A RAW series spans at most 31 days."
     )
     async def series(
         self,
@@ -151,7 +151,7 @@ class Device:
     ) -> Series | None:
         if not info.context.guard.admits("Reading", self.subject):
             return None
-        start, end = queries.series_range(from_, to, bucket.value)
+        start, end = queries.reading_range(from_, to, bucket.value)
         column = await queries.column_series(
             info.context.store, self.id, str(kind), start, end, bucket.value
         )

@@ -193,7 +193,7 @@ async def test_series_of_thirty_days_raw_is_one_column(api: Api) -> None:
 
 async def test_series_outside_the_data_is_all_gaps(api: Api) -> None:
     got = await column(api, "CO2", datetime(2025, 1, 1), datetime(2025, 1, 2), "HOUR")
-    assert got == {"start": "2025-01-01T00:00:00", "stepSeconds": 3600, "values": [None] * 24}
+    assert got == {"start": "2025-01-01T00:00:00+00:00", "stepSeconds": 3600, "values": [None] * 24}
 
 
 async def test_raw_series_over_5000_slots_is_bad_user_input(api: Api) -> None:

@@ -375,8 +375,11 @@ def build_demo(
     return docs
 
 
+BATCH = 100
+
+
 def demo_batches(
-    households: int = 10, anchor: datetime = DEMO_ANCHOR, days: int = 30, size: int = 100
+    households: int = 10, anchor: datetime = DEMO_ANCHOR, days: int = 30, size: int = BATCH
 ) -> Iterator[Docs]:
     """The demo in parts (the personas and sales companies, then `size` households at a time),
     so a large demo can be loaded without ever holding all of it twice."""

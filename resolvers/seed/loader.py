@@ -2,9 +2,10 @@
 
 import contextlib
 import gc
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 
-from resolvers.seed.demo import COLLECTIONS, demo_batches
+from resolvers.seed.demo import BATCH, COLLECTIONS, demo_batches
 from resolvers.store import Store
 
 
@@ -12,17 +13,23 @@ class SeedRefused(RuntimeError):
     """Seeding a real server was not confirmed: it replaces every collection the demo has."""
 
 
-async def seed(store: Store, households: int, *, force: bool = False) -> dict[str, int]:
+async def seed(
+    store: Store, households: int, progress: Callable[[int, int], None] | None = None, *,
+    force: bool = False,
+) -> dict[str, int]:
     """Replace the store's data with the demo; running it twice gives the same data. The demo is
-    built and inserted a hundred households at a time. On a real server (not the embedded
-    engine) it empties every demo collection first, so it must be confirmed with `force`."""
+    built and inserted a hundred households at a time; `progress(done, total)` is told about
+    each batch. On a real server (not the embedded engine) it empties every demo collection
+    first, so it must be confirmed with `force`."""
     if not store.embedded and not force:
         raise SeedRefused(
             "seeding a MongoDB server deletes every user, home, device, reading and ticket in "
             "its databases first; run it again with --force to do that"
         )
+    batches = demo_batches(households=households)
+    total = 1 + math.ceil(households / BATCH)
     with quiet_collector(store.embedded):
-        return await store.load(COLLECTIONS, demo_batches(households=households))
+        return await store.load(COLLECTIONS, batches, progress, total)
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from pymongo import ReplaceOne
@@ -224,13 +225,20 @@ def raw_rows(
 ) -> list[Any]:
     rows: list[Any] = []
     for day, first, values in _slots(buckets, start, end):
+        times = slot_times(day)
         for slot, value in enumerate(values, start=first):
             if value is not None:
-                rows.append(row(start=day + slot * STEP, count=1, average=value, minimum=value,
+                rows.append(row(start=times[slot], count=1, average=value, minimum=value,
                                 maximum=value))
                 if len(rows) == MAX_RAW_POINTS:
                     return rows
     return rows
+
+
+@lru_cache(maxsize=1024)
+def slot_times(day: datetime) -> tuple[datetime, ...]:
+    """The start of each slot of a day (shared: datetimes are immutable)."""
+    return tuple(day + slot * STEP for slot in range(SLOTS_PER_DAY))
 
 
 _COLUMNS = {"values": 1}

@@ -25,7 +25,6 @@ from starlette.routing import Route
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import rss_mib
 
-
 BENCH_BUDGET = 100_000
 
 

@@ -1,7 +1,9 @@
 """Retention (§4): one year after a user's products were disconnected, their data goes.
 
 `active-graph retention run [--dry-run] [--now DATE]` selects the ACTIVE users all of whose homes
-(owned or as a guest) were disconnected more than a year before DATE, and for each:
+(owned or as a guest) were disconnected more than a year before DATE (and the homes disconnected
+as long whose owner's account is gone: erased, so keyed to a pseudonym, or closed: they get the
+home steps below), and for each:
 
 - deletes their direct personal data: contact data, ticket contact fields, device IP and MAC
   (the devices go with the homes), home addresses, invitations to their email, their notices;
@@ -15,7 +17,10 @@
 - keeps the contact data (name, email, location) and the hand-over of anyone still subscribed to
   marketing (status MARKETING_ONLY) until they unsubscribe; everyone else becomes a tombstone.
 
-It runs as a resumable job (resolvers.rights.jobs) whose steps belong to the data owners of what
+The people and homes of a run are recorded beside its job document (`job_subjects`), and every
+`$in` of the selection holds at most CHUNK ids, so a run's cost and its job document do not grow
+with the number of people it covers. It runs as a resumable job (resolvers.rights.jobs) whose
+steps belong to the data owners of what
 they write (UserSteps): the telemetry worker aggregates and deletes the telemetry, the support
 worker scrubs the tickets, the accounts worker deletes the homes and closes the accounts. The run
 does the parts of the owners it serves (all three in one process; `--owner` in a federated

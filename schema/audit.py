@@ -73,8 +73,10 @@ async def reveal_contact(ctx: "Context", user_id: str, reason: str) -> RevealedC
         raise forbidden("revealContact is for NETATMO engineers")
     text = check_reason(reason)
     user = await ctx.loaders.users.load(user_id)
-    subject = await subjects.of_user(ctx, user) if user is not None else None
-    if subject is None or not ctx.guard.admits("User", subject):
+    if user is None:
+        raise not_found("user")
+    subject = await subjects.of_user(ctx, user)
+    if not ctx.guard.admits("User", subject):
         raise not_found("user")  # a closed account answers like an unknown id
     if Condition.RESTRICTED in subject.conditions:
         raise forbidden("this user has restricted processing (§6)")

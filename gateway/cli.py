@@ -109,6 +109,12 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_datamap(args: argparse.Namespace) -> int:
+    from schema.datamap import write_datamap
+
+    return write_datamap(args.out)
+
+
 def print_banner(settings: Settings, host: str, port: int) -> None:
     print(f"\nVELUX ACTIVE graph on http://{host}:{port}/graphql (GraphiQL in development)\n")
     print("Persona tokens (paste into GraphiQL's headers as {\"Authorization\": \"Bearer …\"}):")
@@ -176,6 +182,9 @@ def parser() -> argparse.ArgumentParser:
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_sub.add_parser("check", help="validate the policy and print the matrix")
     check.set_defaults(run=cmd_policy_check)
+    datamap = sub.add_parser("datamap", help="write the fideslang data map (YAML) of every collection")
+    datamap.add_argument("--out", help="file to write (default: stdout)")
+    datamap.set_defaults(run=cmd_datamap)
     rights_cli.add_commands(sub)
     return root
 

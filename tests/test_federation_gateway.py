@@ -4,7 +4,8 @@ Three subgraph services (`python -m gateway.cli serve --subgraph X --port P`) an
 Apollo Gateway (`node gateway/serve.mjs`, supergraph from `active-graph compose`) run as
 subprocesses on free loopback ports. The same queries, which cross all three subgraphs, go to the
 gateway and to an in-process single-process app, for every persona; `data` must be identical,
-masking included.
+masking included, and so must the `extensions.privacy` report, which the gateway merges from the
+subgraphs' reports (gateway/privacy-report.mjs).
 
 With the embedded engine every process has its own in-memory data. The demo seed is
 deterministic (same ids, values and timestamps; dates are anchored on the current UTC day), so
@@ -12,14 +13,11 @@ three subgraph processes that each seed the same demo agree on every id with eac
 the in-process app. The queries here only read, so the copies stay equal. (Run across midnight
 UTC, a subgraph seeded before midnight and one seeded after would disagree on dates.)
 
-Apollo Gateway does not forward the subgraphs' response `extensions`, so the `extensions.privacy`
-report of the single-process endpoint does not reach clients of the gateway; the test checks that
-this is still so (and then compares `data` only).
-
 Skipped only when `node` or gateway/node_modules is missing; CI installs both (`make test`).
 """
 
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -35,6 +33,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
+from authz.guard import REPORT_LIMIT
 from gateway.federation import NODE_MODULES
 from gateway.settings import Settings
 from resolvers.seed.personas import PERSONAS
@@ -354,6 +353,9 @@ async def test_gateway_and_single_process_return_identical_data(
         assert "errors" not in whole, (label, whole["errors"])
         assert "errors" not in federated, (label, federated["errors"])
         assert federated["data"] == whole["data"], f"{persona}: {label} differs"
+        assert federated["extensions"]["privacy"] == whole["extensions"]["privacy"], (
+            f"{persona}: {label}: the gateway's privacy report differs"
+        )
         shown += sum(value is not None for value in whole["data"].values())
     assert shown > 0, f"{persona} saw nothing at all: the comparison would prove nothing"
 
@@ -376,22 +378,68 @@ async def test_queries_crossing_all_three_subgraphs_answer_through_the_gateway(
                                              "email": "anna.hansen@example.com"}} in tickets
 
 
-async def test_the_gateway_does_not_forward_the_privacy_report(
+async def test_the_gateway_merges_the_subgraphs_privacy_reports(
     deployment: Deployment, gateway: httpx.AsyncClient, single: Api, settings: Settings,
 ) -> None:
-    """Apollo Gateway drops subgraph response `extensions`. If this fails, it now forwards them:
-    compare `extensions.privacy` in the test above too, and update the README."""
-    query = "{ serviceTickets(first: 3) { edges { node { id contact { name } } } } }"
+    """Fields masked by two subgraphs (support: ticket contact; accounts: the user) arrive as one
+    report, equal to the single-process one; other subgraph extensions are not passed on."""
+    query = """{ serviceTickets(first: 3) { edges { node { id contact { name email }
+                 user { displayName email } } } } }"""
     whole = await single.gql("velux-support", query)
-    assert whole["extensions"]["privacy"]["fields"], "the single-process endpoint reports masking"
     federated = await via_gateway(gateway, deployment, settings, "velux-support", query)
     assert federated["data"] == whole["data"]
-    assert "privacy" not in federated.get("extensions", {})
+    report = federated["extensions"]["privacy"]
+    assert report == whole["extensions"]["privacy"]
+    owners = {entry["field"].split(".")[0] for entry in report["fields"]}
+    assert {"TicketContact", "User"} <= owners, report
+    assert set(federated["extensions"]) == {"privacy"}
     direct = await gateway.post(
         deployment.subgraph_urls["support"], json={"query": query},
         headers={"Authorization": f"Bearer {token_for(settings, 'velux-support')}"},
     )
-    assert direct.json()["extensions"]["privacy"] == whole["extensions"]["privacy"]
+    support_only = {e["field"].split(".")[0] for e in direct.json()["extensions"]["privacy"]["fields"]}
+    assert "User" not in support_only, "the support subgraph alone cannot report the User fields"
+
+
+def merge_with_node(reports: list[Any]) -> Any:
+    script = (
+        "import { mergePrivacyReports } from './gateway/privacy-report.mjs';"
+        "let input = ''; process.stdin.on('data', (c) => { input += c; });"
+        "process.stdin.on('end', () => process.stdout.write("
+        "JSON.stringify(mergePrivacyReports(JSON.parse(input)))));"
+    )
+    done = subprocess.run(
+        [shutil.which("node") or "node", "--input-type=module", "-e", script], cwd=ROOT,
+        input=json.dumps(reports), capture_output=True, text=True, timeout=30, check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_merging_sums_counts_per_field_and_strategy_and_flags_mixed_policies() -> None:
+    def report(version: str, *fields: tuple[str, str, int], truncated: bool = False) -> Any:
+        rows = [{"field": f, "strategy": s, "count": n} for f, s, n in fields]
+        return {"policyVersion": version, "fields": rows, "truncated": truncated}
+
+    accounts = report("v1", ("User.email", "PARTIAL", 2), ("User.displayName", "CLEAR", 1))
+    support = report("v1", ("User.email", "PARTIAL", 3), ("TicketContact.name", "HIDDEN", 4))
+    again = report("v1", ("User.email", "HIDDEN", 1))
+    assert merge_with_node([accounts, support, again, None, {"unrelated": True}]) == {
+        "policyVersion": "v1",
+        "fields": [
+            {"field": "TicketContact.name", "strategy": "HIDDEN", "count": 4},
+            {"field": "User.displayName", "strategy": "CLEAR", "count": 1},
+            {"field": "User.email", "strategy": "HIDDEN", "count": 1},
+            {"field": "User.email", "strategy": "PARTIAL", "count": 5},
+        ],
+        "truncated": False,
+    }
+    mixed = merge_with_node([accounts, report("v2", ("Device.ipAddress", "HIDDEN", 1))])
+    assert mixed["policyVersion"] is None and mixed["policyVersions"] == ["v1", "v2"]
+    assert merge_with_node([report("v1", truncated=True)])["truncated"] is True
+    many = report("v1", *((f"T.f{i:03}", "CLEAR", 1) for i in range(REPORT_LIMIT + 1)))
+    cut = merge_with_node([many])
+    assert len(cut["fields"]) == REPORT_LIMIT and cut["truncated"] is True
+    assert merge_with_node([]) is None
 
 
 async def test_without_a_token_the_gateway_gets_nothing_from_the_subgraphs(

@@ -182,7 +182,7 @@ def parser() -> argparse.ArgumentParser:
     policy_sub = policy.add_subparsers(dest="policy_command", required=True)
     check = policy_sub.add_parser("check", help="validate the policy and print the matrix")
     check.set_defaults(run=cmd_policy_check)
-    datamap = sub.add_parser("datamap", help="write the fideslang data map (YAML) of every collection")
+    datamap = sub.add_parser("datamap", help="write the fideslang data map (YAML)")
     datamap.add_argument("--out", help="file to write (default: stdout)")
     datamap.set_defaults(run=cmd_datamap)
     rights_cli.add_commands(sub)

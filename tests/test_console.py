@@ -83,8 +83,8 @@ async def test_the_page_is_the_console_with_a_strict_csp_and_no_inline_script(
     parsed = Tags()
     parsed.feed(page.text)
     assert parsed.inline == [], "no inline script: the CSP would block it"
-    scripts = [attrs["src"] for tag, attrs in parsed.tags if tag == "script"]
-    sheets = [a["href"] for tag, a in parsed.tags if tag == "link" and a.get("rel") == "stylesheet"]
+    scripts = [str(attrs["src"]) for tag, attrs in parsed.tags if tag == "script"]
+    sheets = [str(a["href"]) for tag, a in parsed.tags if tag == "link" and a.get("rel") == "stylesheet"]
     assert scripts == ["/console/assets/console.js"]
     assert sheets == ["/console/assets/console.css"]
     for url in scripts + sheets:

@@ -64,7 +64,7 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
                 "status": ("user.account",), "created_at": OPERATIONS},
     ),
     CollectionDeclaration(
-        "rooms", "Rooms of a home.", row=SENSOR,
+        "rooms", "Rooms of a home.", row=SENSOR, served={"Room": ""},
         stored={"_id": NONE, "home_id": NONE, "name": ("user.content",)},
     ),
     CollectionDeclaration(
@@ -81,7 +81,7 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
     ),
     CollectionDeclaration(
         "movements", "Windows, blinds and shutters moving (§3.3), and who moved them.",
-        row=TELEMETRY,
+        row=TELEMETRY, served={"Movement": ""},
         stored={"_id": NONE, "device_id": NONE, "home_id": NONE, "actor_id": UNIQUE_ID,
                 "position": TELEMETRY, "source": TELEMETRY, "at": TELEMETRY},
     ),

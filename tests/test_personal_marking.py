@@ -136,8 +136,7 @@ def test_the_data_map_has_every_stored_field_and_every_personal_declaration() ->
     served = {type_name: (d.name, prefix) for d in DECLARATIONS
               for type_name, prefix in d.served.items()}
     for type_name, _, spec in personal_fields():
-        if type_name not in served:
-            continue
+        assert type_name in served, f"{type_name} has personal fields: map it to its collection"
         collection, prefix = served[type_name]
         path = (prefix + spec.attr).split(".")
         entry = fields_of(datamap, collection)[path[0]]

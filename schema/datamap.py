@@ -49,7 +49,9 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
         "users", "Account holders: contact data, consent and restriction state.",
         row=("user.account",), served={"User": ""},
         stored={"_id": UNIQUE_ID, "status": ("user.account",), "restricted": PREFERENCES,
-                "objections": PREFERENCES, "marketing_consent_at": PREFERENCES},
+                "objections": PREFERENCES, "marketing_consent_at": PREFERENCES,
+                # The name, case-folded for search; a new address waiting for its code.
+                "search_name": ("user.name",), "pending_email": EMAIL},
     ),
     CollectionDeclaration(
         "homes", "Homes and their owners' addresses.",
@@ -61,7 +63,9 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
         "memberships", "Owners and guests of a home, and pending invitations (§8).",
         served={"Membership": ""},
         stored={"_id": NONE, "home_id": NONE, "user_id": UNIQUE_ID, "role": ("user.account",),
-                "status": ("user.account",), "created_at": OPERATIONS},
+                "status": ("user.account",), "created_at": OPERATIONS, "guest_slot": OPERATIONS,
+                # A keyed hash of home and invited address, unique per home.
+                "invitation_key": PSEUDONYM},
     ),
     CollectionDeclaration(
         "rooms", "Rooms of a home.", row=SENSOR, served={"Room": ""},
@@ -116,6 +120,11 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
                 "actor_role": OPERATIONS, "actor_organisation": OPERATIONS,
                 "purpose": OPERATIONS, "fields": OPERATIONS, "request_id": OPERATIONS,
                 "reason": OPERATIONS, "at": OPERATIONS},
+    ),
+    CollectionDeclaration(
+        "break_glass_slots", "NETATMO engineers' break-glass reveals per hour (§3.2).",
+        row=OPERATIONS,
+        stored={"_id": UNIQUE_ID, "used_at": OPERATIONS},  # _id: the engineer's subject and n
     ),
     CollectionDeclaration(
         "privacy_requests", "Every right a person exercised and its state (§6).",

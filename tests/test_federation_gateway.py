@@ -244,20 +244,6 @@ async def via_gateway(
     return dict(response.json())
 
 
-CURSOR_KEYS = {"cursor", "startCursor", "endCursor"}
-
-
-def unsealed(value: Any, key: bytes) -> Any:
-    """The answer with every sealed cursor opened: a cursor is sealed with a fresh nonce each time,
-    so two equal positions never look alike; what they hold must be equal."""
-    if isinstance(value, dict):
-        return {k: (open_cursor(key, v) if k in CURSOR_KEYS and isinstance(v, str)
-                    else unsealed(v, key)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unsealed(item, key) for item in value]
-    return value
-
-
 def first_difference(left: Any, right: Any, path: str = "") -> str:
     """Where two answers first differ, and how: the place to look when the test fails."""
     if isinstance(left, dict) and isinstance(right, dict):
@@ -272,6 +258,20 @@ def first_difference(left: Any, right: Any, path: str = "") -> str:
 
 
 # --- tests --------------------------------------------------------------------------------------
+
+
+CURSOR_FIELDS = ("cursor", "startCursor", "endCursor")
+
+
+def positions(data: Any, key: bytes) -> Any:
+    """The data with each sealed cursor replaced by what it holds: cursors are encrypted with a
+    fresh nonce each time, so equal positions give different texts."""
+    if isinstance(data, list):
+        return [positions(item, key) for item in data]
+    if not isinstance(data, dict):
+        return data
+    return {k: (open_cursor(key, v) if k in CURSOR_FIELDS and v else positions(v, key))
+            for k, v in data.items()}
 
 
 @pytest.mark.parametrize("persona", [p.name for p in PERSONAS])
@@ -294,7 +294,7 @@ async def test_gateway_and_single_process_return_identical_data(
     for (label, _, _), (federated, whole) in zip(cases, results, strict=True):
         assert "errors" not in whole, (label, whole["errors"])
         assert "errors" not in federated, (label, federated["errors"])
-        gateway_data, single_data = unsealed(federated["data"], key), unsealed(whole["data"], key)
+        gateway_data, single_data = positions(federated["data"], key), positions(whole["data"], key)
         assert gateway_data == single_data, (
             f"{persona}: {label} differs at {first_difference(gateway_data, single_data)}"
         )

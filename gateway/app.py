@@ -1,12 +1,12 @@
 """The ASGI application: /graphql behind JWT authentication, health and readiness probes."""
 
 import contextlib
-import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,10 +17,14 @@ from strawberry.asgi import GraphQL
 
 from authz.decisions import Decisions, load_decisions
 from authz.principal import Principal
-from gateway import console, privacy_routes
+from gateway import console, privacy_routes, tracing
 from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
+from gateway.cors import cors_middleware
+from gateway.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from gateway.operation_record import OperationRecord
+from gateway.request_id import RequestIdMiddleware
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
 from resolvers.migrations import run_migrations
@@ -48,7 +52,10 @@ class ContextGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         principal: Principal = request.state.principal
         services = self.services
-        context = make_context(services.store, services.settings, services.decisions, principal)
+        context = make_context(
+            services.store, services.settings, services.decisions, principal,
+            request_id=getattr(request.state, "request_id", None),
+        )
         account = getattr(request.state, "account", None)
         if account is not None:
             context.loaders.users.prime(account["_id"], account)
@@ -63,6 +70,7 @@ class Services:
     verifier: TokenVerifier
     schema: Any
     subgraph: str | None
+    tracer_provider: TracerProvider | None = None
 
 
 class GraphQLEndpoint:
@@ -115,20 +123,41 @@ async def readyz(request: Request) -> Response:
 
 
 def create_services(
-    settings: Settings | None = None, subgraph: str | None = None, store: Store | None = None
+    settings: Settings | None = None, subgraph: str | None = None, store: Store | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Services:
+    """`tracer_provider`: where spans go; by default OTLP if ACTIVE_GRAPH_OTLP_ENDPOINT is set."""
     settings = settings or load_settings()
     if subgraph != settings.subgraph:  # the job worker completes this subgraph's steps only
-        settings = dataclasses.replace(settings, subgraph=subgraph)
+        settings = settings.replace(subgraph=subgraph)
     decisions = load_decisions()
+    if tracer_provider is None and settings.otlp_endpoint:
+        tracer_provider = tracing.otlp_provider(settings.otlp_endpoint, subgraph)
+    extensions: list[Any] = [OperationRecord]
+    if tracer_provider is not None:
+        extensions.append(tracing.tracing_extension(tracer_provider))
     return Services(
         settings=settings,
         store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases),
         decisions=decisions,
         verifier=TokenVerifier(settings, decisions),
-        schema=build_schema(subgraph, development=settings.development),
+        schema=build_schema(subgraph, development=settings.development, extensions=extensions),
         subgraph=subgraph,
+        tracer_provider=tracer_provider,
     )
+
+
+def operations_middleware(services: Services, metrics: Metrics) -> list[Middleware]:
+    """Outermost first: the request id is set before anything logs, measures or traces."""
+    settings = services.settings
+    tracing_on = services.tracer_provider is not None
+    return [
+        Middleware(RequestIdMiddleware),
+        Middleware(RequestLog),
+        Middleware(MetricsMiddleware, metrics=metrics),
+        *([Middleware(tracing.TraceContextMiddleware)] if tracing_on else []),
+        *cors_middleware(settings.cors_origins),
+    ]
 
 
 def create_app(services: Services | None = None, *, seed: bool = True) -> Starlette:
@@ -149,19 +178,27 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
             yield
         finally:
             await job_worker.stop()
+            if services.tracer_provider is not None:
+                services.tracer_provider.shutdown()  # sends the spans still queued
 
     endpoint = GraphQLEndpoint(services)
+    routes = [
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/privacy/export.json", privacy_routes.export_json, methods=["GET"]),
+        Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
+        *console.routes(services.settings),
+    ]
+    metrics = Metrics(services.store, [r.path for r in routes] + ["/metrics"])
+    settings = services.settings
+    routes.append(Route("/metrics", metrics_endpoint(
+        metrics, settings.metrics_token, settings.development
+    )))
     app = Starlette(
-        routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/privacy/export.json", privacy_routes.export_json, methods=["GET"]),
-            Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
-            *console.routes(services.settings),
-        ],
+        routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestLog)],
+        middleware=operations_middleware(services, metrics),
     )
     app.state.services = services
     return app

@@ -6,7 +6,7 @@ everything above this module runs the same code on either. Every command is coun
 prove that round trips do not grow with the number of rows.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,12 +129,18 @@ class Store:
     async def is_empty(self) -> bool:
         return await self["users"].find_one({}, {"_id": 1}) is None
 
-    async def replace_all(self, documents: Mapping[str, Sequence[Document]]) -> None:
-        """Load a full data set. Each collection is emptied first, so seeding twice is safe."""
-        for name, docs in documents.items():
+    async def replace_all(
+        self, documents: Mapping[str, Sequence[Document]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Load a full data set. Each collection is emptied first, so seeding twice is safe.
+        `progress(done, total)` is called after each collection."""
+        for done, (name, docs) in enumerate(documents.items(), start=1):
             await self[name].delete_many({})
             if docs:
                 await self[name].insert_many(list(docs), ordered=False)
+            if progress is not None:
+                progress(done, len(documents))
         await self.ensure_indexes()
 
     async def close(self) -> None:

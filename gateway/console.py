@@ -15,7 +15,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from gateway.auth import issue_dev_token
@@ -148,11 +148,11 @@ async def not_built(request: Request) -> Response:
                     media_type="text/plain")
 
 
-def routes(settings: Settings) -> list[BaseRoute]:
+def routes(settings: Settings) -> list[Route | Mount]:
     """The console's routes; none in production."""
     if not settings.development:
         return []
-    assets: BaseRoute = (
+    assets: Route | Mount = (
         Mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR)) if ASSETS_DIR.is_dir()
         else Route(ASSETS_PATH + "/{path:path}", not_built)
     )

@@ -13,7 +13,7 @@ CONSOLE_SOURCES := console/package.json console/package-lock.json console/build.
 	$(wildcard console/src/*)
 CHROMIUM ?= chromium
 
-.PHONY: serve test lint lock bench install gateway-install console browser clean
+.PHONY: serve test lint lock bench load install gateway-install console browser clean
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/masking.py
+
+# 50 concurrent clients for 60 s against `serve` on loopback (README "Limits and faults").
+load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) gateway/node_modules console/node_modules console/dist .active-graph

@@ -222,7 +222,12 @@ def policy_check(
 
 
 def print_banner(settings: Settings, host: str, port: int) -> None:
+    """Persona tokens in development only, and printed, never logged: a log handler would
+    carry live tokens to wherever the logs go."""
     print(f"\nVELUX ACTIVE graph on http://{host}:{port}/graphql (GraphiQL in development)\n")
+    if not settings.development:
+        print(f"{settings.environment}: no persona tokens are printed.\n", flush=True)
+        return
     print("Persona tokens (paste into GraphiQL's headers as {\"Authorization\": \"Bearer …\"}):")
     for who in PERSONAS:
         print(f"  {who.name:<14} {persona_token(settings, who)}")

@@ -23,6 +23,7 @@ class Context:
     guard: PrivacyGuard
     cursors: CursorSeal
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sdl_allowed: bool = False  # `_service { sdl }` (gateway.gates)
 
 
 async def load_home_graph(store: Store, principal: Principal) -> HomeGraph:

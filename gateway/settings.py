@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from resolvers.store import Timeouts
+from schema.cost import DEFAULT_BUDGET
+
 STATE_DIR = Path(os.environ.get("ACTIVE_GRAPH_STATE_DIR", ".active-graph"))
 ENV_PREFIX = "ACTIVE_GRAPH_"
 ENV_ALIASES = {"environment": "ACTIVE_GRAPH_ENV"}
@@ -84,6 +87,18 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     metrics_token: str | None = None
     otlp_endpoint: str | None = None
+    # Staying up under hostile queries, load and store faults (README "Limits and faults").
+    cost_budget: int = Field(DEFAULT_BUDGET, ge=1)
+    export_max_bytes: int = Field(4_000_000, ge=1)
+    max_body_bytes: int = Field(262_144, ge=1024)
+    max_header_bytes: int = Field(16_384, ge=1024)
+    mongodb_timeout_ms: int = Field(4000, ge=1)
+    mongodb_server_selection_timeout_ms: int = Field(3000, ge=1)
+    mongodb_connect_timeout_ms: int = Field(2000, ge=1)
+    jwks_timeout_seconds: float = Field(3.0, gt=0)
+    jwks_cache_seconds: float = Field(300.0, ge=0)
+    jwks_refetch_seconds: float = Field(30.0, ge=0)
+    sdl_key: str | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -102,6 +117,11 @@ class Settings(BaseSettings):
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def store_timeouts(self) -> Timeouts:
+        return Timeouts(self.mongodb_timeout_ms, self.mongodb_server_selection_timeout_ms,
+                        self.mongodb_connect_timeout_ms)
 
     @property
     def effective_log_format(self) -> LogFormat:

@@ -10,13 +10,13 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -24,14 +24,18 @@ from resolvers.errors import ApiError
 from resolvers.pagination import InvalidPage
 from schema.accounts import AccountsQuery
 from schema.audit import AuditMutation
+from schema.cost import DEFAULT_BUDGET, CostLimit, declare_demand
 from schema.datetimes import UTC_DATETIME
+from schema.entities import check_representations
+from schema.error_codes import ApiErrors
+from schema.operation_limits import DirectiveLimit, ServiceSdlGate
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.rights import RightsMutation, RightsQuery
 from schema.support import SupportMutation, SupportQuery
 from schema.telemetry import TelemetryMutation, TelemetryQuery
 
-FEDERATION_VERSION = "2.7"
+FEDERATION_VERSION = "2.9"  # 2.9: the demand-control directives @cost and @listSize
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
@@ -98,7 +102,15 @@ class GraphSchema(strawberry.federation.Schema):
         super().__init__(**kwargs)
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
-        return [f for f in type_definition.fields if serves(self.subgraph, f, type_definition)]
+        fields = [f for f in type_definition.fields if serves(self.subgraph, f, type_definition)]
+        declare_demand(type_definition.name, fields, self.config.name_converter.get_graphql_name)
+        return fields
+
+    def entities_resolver(  # the annotations make the `_entities` field: keep Strawberry's
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        check_representations(self._schema, representations)
+        return super().entities_resolver(info, representations)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -125,9 +137,10 @@ Extension = Callable[[], Any] | type[Any]
 
 
 def build_schema(
-    subgraph: str | None = None, *, development: bool = True, extensions: Sequence[Extension] = ()
+    subgraph: str | None = None, *, development: bool = True,
+    extensions: Sequence[Extension] = (), cost_budget: int = DEFAULT_BUDGET,
 ) -> GraphSchema:
-    """`extensions` run inside MaskErrors, so they see unexpected errors before they are masked."""
+    """`extensions` run inside ApiErrors, so they see unexpected errors before they are masked."""
     if subgraph is not None and subgraph not in SUBGRAPHS:
         raise ValueError(f"unknown subgraph {subgraph!r}; choose one of {', '.join(SUBGRAPHS)}")
     return GraphSchema(
@@ -142,9 +155,11 @@ def build_schema(
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskErrors(should_mask_error=should_mask),
+            lambda: CostLimit(cost_budget),
+            DirectiveLimit,
+            lambda: ApiErrors(should_mask_error=should_mask),
             *extensions,
             PrivacyExtension,
-            *([] if development else [DisableIntrospection]),
+            *([] if development else [DisableIntrospection, ServiceSdlGate]),
         ],
     )

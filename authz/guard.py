@@ -18,9 +18,20 @@ from authz.relations import HomeGraph, RelationResolver
 from authz.strategies import ValueKind
 from authz.subject import Subject
 from authz.visibility import Cases
-from authz.vocabulary import Condition, DataClass, Strategy
+from authz.vocabulary import Condition, DataClass, Relation, Strategy
 
 REPORT_LIMIT = 100
+PlanKey = tuple[str, Relation, frozenset[Condition]]
+
+
+@dataclass(slots=True)
+class RevealPlan:
+    field_key: str
+    strategy: Strategy
+    pseudonym_key: bytes
+    logged: bool
+    """Whether a value shown goes to the access log (a DIRECT value shown to staff)."""
+    uses: int = 0
 
 
 @dataclass
@@ -32,6 +43,8 @@ class PrivacyGuard:
     request_id: str
     _relations: "asyncio.Task[RelationResolver] | None" = None
     _uses: Counter[tuple[str, Strategy]] = field(default_factory=Counter)
+    _plans: dict[PlanKey, "RevealPlan"] = field(default_factory=dict)
+    _rows: dict[PlanKey, bool] = field(default_factory=dict)
     _seen: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     async def relations(self) -> RelationResolver:
@@ -61,17 +74,40 @@ class PrivacyGuard:
     def admits(self, type_name: str, subject: Subject) -> bool:
         """Whether the caller may know the row exists. Nothing is reported either way: a row
         left out must look exactly like a row that does not exist."""
-        return self.strategy(ROW_PREFIX + type_name, subject) is Strategy.CLEAR
+        key = (type_name, subject.relation, subject.conditions)
+        admitted = self._rows.get(key)
+        if admitted is None:
+            admitted = self._rows[key] = (
+                self.strategy(ROW_PREFIX + type_name, subject) is Strategy.CLEAR
+            )
+        return admitted
 
     def reveal(
         self, field_key: str, kind: ValueKind, data_class: DataClass, value: Any, subject: Subject
     ) -> Any:
-        strategy = strategies.effective(self.strategy(field_key, subject), kind)
-        shown = strategies.apply(strategy, kind, value, self.pseudonym_key_of(field_key))
-        self.record(field_key, strategy)
-        if shown is not None and data_class is DataClass.DIRECT and strategy.shows_value:
-            self.note_shown(subject.user_id, field_key)
+        # A field's kind and class are fixed by its declaration, so they are not in the key.
+        plan = self._plans.get((field_key, subject.relation, subject.conditions))
+        if plan is None:
+            plan = self._plan(field_key, kind, data_class, subject)
+        plan.uses += 1
+        shown = strategies.apply(plan.strategy, kind, value, plan.pseudonym_key)
+        if plan.logged and shown is not None and subject.user_id:
+            self._seen[subject.user_id].add(field_key)
         return shown
+
+    def _plan(
+        self, field_key: str, kind: ValueKind, data_class: DataClass, subject: Subject
+    ) -> "RevealPlan":
+        """What to do with every value of one field for one kind of subject, decided once."""
+        p = self.principal
+        strategy = strategies.effective(self.strategy(field_key, subject), kind)
+        plan = RevealPlan(
+            field_key, strategy,
+            self.pseudonym_key_of(field_key) if strategy is Strategy.PSEUDONYM else b"",
+            logged=p.is_staff and data_class is DataClass.DIRECT and strategy.shows_value,
+        )
+        self._plans[field_key, subject.relation, subject.conditions] = plan
+        return plan
 
     def pseudonym_key_of(self, field_key: str) -> bytes:
         return keys.pseudonym_key(self.pseudonym_key, self.decisions.field_class(field_key))
@@ -81,7 +117,11 @@ class PrivacyGuard:
             self._seen[subject_id].add(field_key)
 
     def report(self) -> dict[str, Any]:
-        uses = sorted(self._uses.items())
+        counts = Counter(self._uses)
+        for plan in self._plans.values():
+            if plan.uses:
+                counts[plan.field_key, plan.strategy] += plan.uses
+        uses = sorted(counts.items())
         return {
             "policyVersion": self.decisions.version,
             "fields": [

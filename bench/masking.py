@@ -93,12 +93,21 @@ def guard_bypassed() -> Iterator[None]:
 
 @contextmanager
 def enforce_per_field_and_row() -> Iterator[None]:
-    strategy = Decisions.strategy
+    """A naive field-permission layer: no decision cache and no per-request plans, so every
+    value shown asks Casbin."""
+    strategy, reveal = Decisions.strategy, PrivacyGuard.reveal
+
+    def naive_reveal(self: PrivacyGuard, *args: Any) -> Any:
+        self._plans.clear()
+        self._rows.clear()
+        return reveal(self, *args)
+
     Decisions.strategy = lambda self, *key: self._decide(*key)  # type: ignore[method-assign]
+    PrivacyGuard.reveal = naive_reveal  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Decisions.strategy = strategy  # type: ignore[method-assign]
+        Decisions.strategy, PrivacyGuard.reveal = strategy, reveal  # type: ignore[method-assign]
 
 
 class Bench:

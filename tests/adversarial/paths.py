@@ -201,6 +201,8 @@ def root_calls(schema: GraphQLSchema, args_for: ArgsFor, entity_ids: dict[str, l
                 yield RootCall(label, Sel(name, alias=alias, args=args))
                 continue
             assert isinstance(named, GraphQLObjectType)
+            if walker.carries_nothing(named):
+                continue
             if is_connection(named):
                 sel = walker.connection(name, f, named, (), 0, None)
                 assert sel is not None

@@ -12,7 +12,9 @@ On top of the demo (three synthetic households):
 - usr_0001 (DK, marketing consent) restricts processing: a restricted user in a sales agent's
   country;
 - usr_0002 (DE) is an erased host: their guest usr_0002_g opens a ticket in their home and moves a
-  window there, then usr_0002 deletes their account.
+  window there, then usr_0002 deletes their account;
+- velux-dpo records a legal disclosure about clara under a gag order (a row only the DPO sees);
+- anna confirms her marketing consent, which hands it over to VELUX Danmark (a ConsentHandover).
 
 Ids are read back through the API. The direct data of the erased host is captured before the
 erasure (the store no longer has it afterwards) so that tests can search every answer for it.
@@ -158,4 +160,10 @@ async def build_scenario(api: Api) -> Scenario:
     assert receipt["deleteMyAccount"]["status"] == "COMPLETED", receipt
     home = await api.store["homes"].find_one({"_id": erased_home})
     scenario.erased_pseudonym_owner = home["owner_id"] if home else None
+    await as_user(api, "usr_anna",
+                  "mutation { setMarketingConsent(granted: true) { marketingConsent } }")
+    await api.data("velux-dpo", """mutation { recordLegalDisclosure(input: {userId: "usr_clara",
+        authority: "Staatsanwaltschaft Hamburg", legalBasis: "StPO § 100g",
+        courtReference: "AG HH 1 Gs 1/26", dataCategories: ["user.contact.email"],
+        gagOrder: true}) { id } }""")
     return scenario

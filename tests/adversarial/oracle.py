@@ -22,6 +22,7 @@ SELF, HOST, MEMBER, SAME_COUNTRY, OTHER = "SELF", "HOST", "MEMBER", "SAME_COUNTR
 CLEAR, PARTIAL, PSEUDONYM, GENERALIZED, HIDDEN, ABSENT = (
     "CLEAR", "PARTIAL", "PSEUDONYM", "GENERALIZED", "HIDDEN", "ABSENT")
 SHOWS_VALUE = (CLEAR, PARTIAL)
+ROLES = (USER, SUPPORT, DPO, ENGINEER, SALES)
 DEFAULT_PURPOSE = {USER: "service", SUPPORT: "support", DPO: "legal", ENGINEER: "engineering",
                    SALES: "support"}
 SALES_COUNTRY = {"sc_de": "DE", "sc_dk": "DK"}
@@ -152,6 +153,8 @@ PRODUCT_ROWS = ("Home", "Room", "Device", "Reading", "Movement")
 def row_visible(caller: Caller, relation: str, subject: Facts, row: str) -> bool:
     """Whether the caller may know that the row exists (ABSENT otherwise)."""
     role = caller.role
+    if role not in ROLES:
+        return False
     restricted_for_staff = subject.restricted and role in (SUPPORT, ENGINEER, SALES)
     if row == "User":
         if role == USER:
@@ -180,13 +183,14 @@ def row_visible(caller: Caller, relation: str, subject: Facts, row: str) -> bool
             return True
         if role == SUPPORT:
             return not subject.restricted
-        return role == SALES and relation == SAME_COUNTRY
+        return role == SALES and relation == SAME_COUNTRY and not subject.restricted
     if row in ("AccessLogEntry", "LegalDisclosure", "PrivacyRequest"):
         return (role == USER and relation == SELF) or role == DPO
     if row == "ConsentHandover":
         if role == USER:
             return relation == SELF
-        return role == DPO or (role == SALES and relation == SAME_COUNTRY)
+        return role == DPO or (role == SALES and relation == SAME_COUNTRY
+                               and not subject.restricted)
     return False  # the matrix is silent: the strictest answer
 
 
@@ -209,6 +213,8 @@ MATRIX_FIELDS = {"Home.name", "Membership.invitedEmail", "Movement.actor",
 def field_strategy(caller: Caller, relation: str, subject: Facts, key: str) -> str:
     """The strategy for one field of a row the caller may see."""
     role, purpose = caller.role, caller.purpose
+    if role not in ROLES:
+        return HIDDEN
     if key == "User.id":
         return CLEAR
     if key == "User.processingRestricted":

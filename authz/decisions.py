@@ -52,6 +52,15 @@ class Decisions:
     version: str
     enforce_calls: int = 0
     _cache: dict[DecisionKey, Strategy] = field(default_factory=dict)
+    _classes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for member, group in self.enforcer.get_grouping_policy():
+            self._classes.setdefault(member, group)
+
+    def field_class(self, field_key: str) -> str:
+        """The class a field is declared in (its first `g` line), or the field itself."""
+        return self._classes.get(field_key, field_key)
 
     def strategy(
         self,

@@ -6,18 +6,19 @@ that are written in one batch when the request ends.
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from authz import strategies
+from authz import keys, strategies, visibility
 from authz.decisions import ROW_PREFIX, Decisions
 from authz.principal import Principal
 from authz.relations import HomeGraph, RelationResolver
 from authz.strategies import ValueKind
 from authz.subject import Subject
-from authz.vocabulary import DataClass, Strategy
+from authz.visibility import Cases
+from authz.vocabulary import Condition, DataClass, Strategy
 
 REPORT_LIMIT = 100
 
@@ -41,7 +42,15 @@ class PrivacyGuard:
         return await self._relations
 
     async def _load_relations(self) -> RelationResolver:
-        return RelationResolver(self.principal, await self.load_graph())
+        graph = await self.load_graph()
+        return RelationResolver(self.principal, graph, self._country_visible)
+
+    def _country_visible(self, conditions: frozenset[Condition]) -> bool:
+        return visibility.country_visible(self.decisions, self.principal, conditions)
+
+    def cases(self, field_key: str, shown: Iterable[Strategy] = (Strategy.CLEAR,)) -> Cases:
+        """The cases in which the caller gets `field_key` as one of `shown` (for filters)."""
+        return visibility.cases_where(self.decisions, self.principal, field_key, shown)
 
     def strategy(self, field_key: str, subject: Subject) -> Strategy:
         p = self.principal
@@ -50,21 +59,22 @@ class PrivacyGuard:
         )
 
     def admits(self, type_name: str, subject: Subject) -> bool:
-        key = ROW_PREFIX + type_name
-        strategy = self.strategy(key, subject)
-        if strategy is not Strategy.CLEAR:
-            self.record(key, strategy)
-        return strategy is Strategy.CLEAR
+        """Whether the caller may know the row exists. Nothing is reported either way: a row
+        left out must look exactly like a row that does not exist."""
+        return self.strategy(ROW_PREFIX + type_name, subject) is Strategy.CLEAR
 
     def reveal(
         self, field_key: str, kind: ValueKind, data_class: DataClass, value: Any, subject: Subject
     ) -> Any:
         strategy = strategies.effective(self.strategy(field_key, subject), kind)
-        shown = strategies.apply(strategy, kind, value, self.pseudonym_key)
+        shown = strategies.apply(strategy, kind, value, self.pseudonym_key_of(field_key))
         self.record(field_key, strategy)
         if shown is not None and data_class is DataClass.DIRECT and strategy.shows_value:
             self.note_shown(subject.user_id, field_key)
         return shown
+
+    def pseudonym_key_of(self, field_key: str) -> bytes:
+        return keys.pseudonym_key(self.pseudonym_key, self.decisions.field_class(field_key))
 
     def note_shown(self, subject_id: str | None, field_key: str) -> None:
         if self.principal.is_staff and subject_id:

@@ -1,11 +1,13 @@
 """How the caller relates to a data subject: SELF, HOST, MEMBER, SAME_COUNTRY or OTHER."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from authz.principal import Principal
-from authz.vocabulary import Relation, Role
+from authz.vocabulary import Condition, Relation, Role
+
+CountryVisible = Callable[[frozenset[Condition]], bool]
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,24 @@ def home_graph(user_id: str, memberships: Iterable[Mapping[str, Any]]) -> HomeGr
     )
 
 
+def always(conditions: frozenset[Condition]) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class RelationResolver:
     principal: Principal
     graph: HomeGraph = field(default_factory=HomeGraph)
+    country_visible: CountryVisible = always
+    """Whether a sales agent may see a subject's country under these conditions: SAME_COUNTRY
+    is computed only from what the agent may see (authz.visibility.COUNTRY_FIELD)."""
 
-    def to_user(self, user_id: str | None, country: str | None) -> Relation:
+    def to_user(
+        self, user_id: str | None, country: str | None,
+        conditions: frozenset[Condition] = frozenset(),
+    ) -> Relation:
         if self.principal.role is not Role.USER:
-            return self._staff(country)
+            return self._staff(country, conditions)
         if user_id == self.principal.sub:
             return Relation.SELF
         if user_id in self.graph.my_guests:
@@ -55,16 +67,22 @@ class RelationResolver:
             return Relation.MEMBER
         return Relation.OTHER
 
-    def to_home(self, home_id: str, country: str | None) -> Relation:
+    def to_home(
+        self, home_id: str, country: str | None, conditions: frozenset[Condition] = frozenset()
+    ) -> Relation:
         if self.principal.role is not Role.USER:
-            return self._staff(country)
+            return self._staff(country, conditions)
         if home_id in self.graph.owned_homes:
             return Relation.SELF
         if home_id in self.graph.guest_homes:
             return Relation.MEMBER
         return Relation.OTHER
 
-    def _staff(self, country: str | None) -> Relation:
-        if self.principal.role is Role.SALES_AGENT and country == self.principal.country:
+    def _staff(self, country: str | None, conditions: frozenset[Condition]) -> Relation:
+        principal = self.principal
+        if (
+            principal.role is Role.SALES_AGENT and country is not None
+            and country == principal.country and self.country_visible(conditions)
+        ):
             return Relation.SAME_COUNTRY
         return Relation.OTHER

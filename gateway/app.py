@@ -23,6 +23,8 @@ from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
+from resolvers.migrations import run_migrations
+from resolvers.rights.jobs import owners_of
 from resolvers.seed.loader import seed_if_empty
 from resolvers.store import Document, Store, open_store
 from schema.build import build_schema
@@ -138,6 +140,7 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
+        await run_migrations(services.store, owners_of(services))
         # This subgraph's (or, in one process, every owner's) part of erasures and retention:
         # once now, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown.
         job_worker = privacy_routes.JobWorker(services)

@@ -9,6 +9,7 @@ from authz.principal import Principal
 from authz.relations import HomeGraph, home_graph
 from authz.vocabulary import Role
 from gateway.settings import Settings
+from resolvers.cursors import CursorSeal
 from resolvers.loaders import Loaders, make_loaders
 from resolvers.store import Store
 
@@ -20,6 +21,7 @@ class Context:
     principal: Principal
     loaders: Loaders
     guard: PrivacyGuard
+    cursors: CursorSeal
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -47,4 +49,10 @@ def make_context(
         return await load_home_graph(store, principal)
 
     guard = PrivacyGuard(principal, decisions, settings.pseudonym_key, graph, request_id)
-    return Context(store, settings, principal, make_loaders(store), guard, request_id)
+    cursors = CursorSeal(settings.pseudonym_key, caller_binding(principal))
+    return Context(store, settings, principal, make_loaders(store), guard, cursors, request_id)
+
+
+def caller_binding(principal: Principal) -> str:
+    """Cursors are valid for the caller they were given to, in the role and purpose they had."""
+    return f"{principal.role.value}:{principal.sub}:{principal.purpose}"

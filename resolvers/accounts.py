@@ -2,15 +2,19 @@
 
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from authz.vocabulary import Role
-from resolvers.errors import forbidden
+from resolvers import visibility
+from resolvers.errors import forbidden, invalid
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.store import Document
+from resolvers.visibility import USERS, Filter, both
 
 if TYPE_CHECKING:
     from gateway.context import Context
+
+MAX_SEARCH = 100
+MIN_SEARCH = 2
 
 
 class MembershipRole(StrEnum):
@@ -29,40 +33,59 @@ async def homes_of_user(ctx: "Context", user_id: str) -> list[Document]:
     return [h for h in homes if h is not None]
 
 
-def user_search_query(ctx: "Context", search: str | None, country: str | None) -> dict[str, Any]:
-    """Staff search. A sales agent is held to their own country whatever they ask for."""
-    query: dict[str, Any] = {}
-    principal = ctx.principal
-    country = country.upper() if country else None
-    if principal.role is Role.SALES_AGENT:
-        query["country"] = principal.country if country in (None, principal.country) else "-"
-    elif country:
-        query["country"] = country.upper()
+def search_key(text: str) -> str:
+    """What a name is searched by: case-folded, spaces collapsed (stored as `search_name`)."""
+    return " ".join(text.casefold().split())
+
+
+def prefix(value: str) -> dict[str, str]:
+    """An anchored, case-sensitive prefix match, which MongoDB serves from an index."""
+    return {"$regex": "^" + re.escape(value)}
+
+
+def search_text(search: str) -> str:
+    text = search_key(search)
+    if not MIN_SEARCH <= len(text) <= MAX_SEARCH:
+        raise invalid(f"search must be {MIN_SEARCH} to {MAX_SEARCH} characters", "search")
+    return text
+
+
+async def search_filter(ctx: "Context", search: str) -> Filter:
+    """A name or email prefix, matched only where the caller sees that name or email in clear:
+    a search must not find people by a value the policy hides from the caller."""
+    text = search_text(search)
+    by_name = both(await visibility.field_visible(ctx, "User.displayName", USERS),
+                   {"search_name": prefix(text)})
+    by_email = both(await visibility.field_visible(ctx, "User.email", USERS),
+                    {"email": prefix(text)})
+    sides = [side for side in (by_name, by_email) if side is not None]
+    if not sides:
+        raise forbidden("your role does not see names or emails, so it cannot search by them")
+    return sides[0] if len(sides) == 1 else {"$or": sides}
+
+
+async def country_filter(ctx: "Context", country: str) -> Filter | None:
+    """Users in a country, among those whose country the caller may see."""
+    return both(await visibility.field_visible(ctx, "User.country", USERS),
+                {"country": country.strip().upper()})
+
+
+async def user_search_query(
+    ctx: "Context", search: str | None, country: str | None
+) -> Filter | None:
+    parts = [await visibility.rows_visible(ctx, "User", USERS)]
+    if country:
+        parts.append(await country_filter(ctx, country))
     if search:
-        query.update(search_filter(ctx, search))
-    return query
-
-
-def search_filter(ctx: "Context", search: str) -> dict[str, Any]:
-    """Searching by name or email must not find people whose name and email the caller may not
-    see: NETATMO works pseudonymously, restricted users are hidden from staff other than the DPO,
-    and a sales agent working on marketing only finds people who consented."""
-    role, purpose = ctx.principal.role, ctx.principal.purpose
-    if role is Role.NETATMO_ENGINEER:
-        raise forbidden("NETATMO engineers cannot search by name or email (§3.2)")
-    pattern = {"$regex": "^" + re.escape(search.strip()), "$options": "i"}
-    query: dict[str, Any] = {"$or": [{"display_name": pattern}, {"email": pattern}]}
-    if role is not Role.VELUX_DPO:
-        query["restricted"] = {"$ne": True}
-    if purpose == "marketing":
-        query["marketing_consent"] = True
-    return query
+        parts.append(await search_filter(ctx, search))
+    return both(*parts)
 
 
 async def search_users(
     ctx: "Context", search: str | None, country: str | None, request: PageRequest
 ) -> Page:
-    return await fetch_page(ctx.store["users"], user_search_query(ctx, search, country), request)
+    query = await user_search_query(ctx, search, country)
+    return await fetch_page(ctx.store["users"], query, request)
 
 
 async def sales_companies(ctx: "Context") -> list[Document]:

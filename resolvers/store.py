@@ -20,12 +20,21 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "users": [
         IndexModel([("email", ASCENDING)], unique=True, sparse=True),
         IndexModel([("country", ASCENDING), ("_id", ASCENDING)]),
+        IndexModel([("search_name", ASCENDING)]),
+        IndexModel([("restricted", ASCENDING)],
+                   partialFilterExpression={"restricted": True}),
     ],
     "homes": [IndexModel([("owner_id", ASCENDING)]), IndexModel([("disconnected_at", ASCENDING)])],
     "memberships": [
         IndexModel([("home_id", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("user_id", ASCENDING)]),
         IndexModel([("invited_email", ASCENDING)]),
+        # The 20-guest limit (resolvers/rights/guests.py): one slot per guest or invitation;
+        # the owner is the one membership of a home without a slot.
+        IndexModel([("home_id", ASCENDING), ("guest_slot", ASCENDING)], unique=True,
+                   sparse=True),
+        # One pending invitation per home and address (accepting removes the key).
+        IndexModel([("invitation_key", ASCENDING)], unique=True, sparse=True),
     ],
     "rooms": [IndexModel([("home_id", ASCENDING)])],
     "devices": [IndexModel([("home_id", ASCENDING)]), IndexModel([("room_id", ASCENDING)])],
@@ -75,7 +84,7 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
 # listed here lives in the default database.
 COLLECTION_OWNERS: Mapping[str, str] = {
     **dict.fromkeys(
-        ("users", "homes", "memberships", "sales_companies", "access_log",
+        ("users", "homes", "memberships", "sales_companies", "access_log", "break_glass_slots",
          "privacy_requests", "jobs", "notifications", "consent_handovers", "legal_disclosures"),
         "accounts",
     ),

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 async def of_user(ctx: "Context", user: Document) -> Subject:
     relations = await ctx.guard.relations()
-    relation = relations.to_user(user["_id"], user.get("country"))
-    return Subject(user["_id"], relation, conditions_of(user))
+    conditions = conditions_of(user)
+    relation = relations.to_user(user["_id"], user.get("country"), conditions)
+    return Subject(user["_id"], relation, conditions)
 
 
 async def of_user_id(ctx: "Context", user_id: str | None, country: str | None = None) -> Subject:
@@ -28,8 +29,9 @@ async def of_user_id(ctx: "Context", user_id: str | None, country: str | None = 
 async def of_home(ctx: "Context", home: Document) -> Subject:
     owner: dict[str, Any] | None = await ctx.loaders.users.load(home["owner_id"])
     relations = await ctx.guard.relations()
-    relation = relations.to_home(home["_id"], (owner or home).get("country"))
-    return Subject(home["owner_id"], relation, conditions_of(owner))
+    conditions = conditions_of(owner)
+    relation = relations.to_home(home["_id"], (owner or home).get("country"), conditions)
+    return Subject(home["owner_id"], relation, conditions)
 
 
 async def of_home_id(ctx: "Context", home_id: str) -> Subject | None:
@@ -41,6 +43,21 @@ async def of_membership(ctx: "Context", membership: Document) -> Subject:
     relations = await ctx.guard.relations()
     member = membership.get("user_id")
     if membership["home_id"] in relations.graph.owned_homes and member != ctx.principal.sub:
+        # The host about a guest or about an invitation they sent. For an invitation the answer
+        # must not depend on whether the address belongs to an account, so no account is asked.
         user = await ctx.loaders.users.load(member) if member else None
         return Subject(member, Relation.HOST, conditions_of(user))
+    if member is None:
+        return await of_invitee(ctx, membership)
     return await of_user_id(ctx, member)
+
+
+async def of_invitee(ctx: "Context", invitation: Document) -> Subject:
+    """An invited address is the data of the account it belongs to, if there is one: masked
+    under that person's state and logged to them. Otherwise it belongs to no account yet."""
+    address = invitation.get("invited_email")
+    account = await ctx.loaders.users_by_email.load(address) if address else None
+    if account is not None:
+        return await of_user(ctx, account)
+    home = await ctx.loaders.homes.load(invitation["home_id"])
+    return await of_user_id(ctx, None, (home or {}).get("country"))

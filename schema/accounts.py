@@ -69,9 +69,11 @@ class User:
         attr="marketing_consent", graphql_type=bool,
     )
 
-    @strawberry.field(description="Whether the user has restricted processing (§6).")
-    def processing_restricted(self) -> bool:
-        return bool(self.doc.get("restricted"))
+    processing_restricted: bool | None = personal(
+        "User.processingRestricted", DataClass.INDIRECT, "user.privacy_preferences",
+        attr="restricted", graphql_type=bool, default=False,
+        description="Whether the user has restricted processing (§6).",
+    )
 
     @strawberry.field(description="Homes the user owns or is a guest in.")
     async def homes(self, info: Ctx) -> list["Home"]:
@@ -82,13 +84,13 @@ class User:
     async def app_events(
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection[AppEventRef]:
-        return await telemetry.app_event_connection(info.context, self.id, first, after)
+        return await telemetry.app_event_connection(info.context, self, first, after)
 
     @strawberry.field(metadata=served_by(SUPPORT), description="Service history (§3.4).")
     async def service_tickets(
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection[TicketRef]:
-        return await support.tickets_of_user(info.context, self.id, first, after)
+        return await support.tickets_of_user(info.context, self, first, after)
 
     @strawberry.field(description="Each time staff were shown your direct personal data (§2, §10).")
     async def access_log(self, info: Ctx) -> list[AccessLogEntry] | None:
@@ -122,9 +124,11 @@ class Home:
         attr="address", graphql_type=Location, convert=to_location,
     )
 
-    @strawberry.field
-    def name(self) -> str:
-        return str(self.doc.get("name", ""))
+    name: str | None = personal(
+        "Home.name", DataClass.DIRECT, "user.content", attr="name",
+        description="Free text typed by the owner (people write their street, town or family "
+        "name in it).",
+    )
 
     @strawberry.field
     def country(self) -> str | None:
@@ -270,5 +274,6 @@ class AccountsQuery:
         ctx = info.context
         if not ctx.principal.is_staff:
             raise forbidden("users is for staff roles; use `me` for your own account")
-        page = await queries.search_users(ctx, search, country, page_request(first, after))
-        return await connection(page, lambda d: user_node(ctx, d))
+        request = page_request(ctx.cursors, "users", first, after)
+        page = await queries.search_users(ctx, search, country, request)
+        return await connection(ctx.cursors, page, lambda d: user_node(ctx, d))

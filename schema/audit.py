@@ -1,6 +1,6 @@
 """Who has looked at a person's data (§2, §10), and NETATMO's break-glass reveal (§3.2)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -63,9 +63,8 @@ def check_reason(reason: str) -> str:
 
 
 async def check_rate(ctx: "Context", now: datetime) -> None:
-    since = now - timedelta(hours=1)
-    used = await access_log.break_glass_count(ctx.store, ctx.principal.sub, since)
-    if used >= ctx.settings.reveal_limit_per_hour:
+    limit = ctx.settings.reveal_limit_per_hour
+    if not await access_log.claim_break_glass(ctx.store, ctx.principal.sub, limit, now):
         raise ApiError("break-glass limit reached; try again later", code="RATE_LIMITED")
 
 

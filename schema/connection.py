@@ -1,26 +1,33 @@
-"""Relay-style cursor connections for lists that can grow."""
+"""Relay cursor connections for lists that can grow."""
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 import strawberry
 
+from resolvers.cursors import CursorSeal
 from resolvers.pagination import Page
 from resolvers.store import Document
 
 Node = TypeVar("Node")
+log = logging.getLogger("active_graph.pagination")
 
 
-@strawberry.federation.type(shareable=True)
+@strawberry.federation.type(shareable=True, description="Relay page information.")
 class PageInfo:
     has_next_page: bool
+    has_previous_page: bool = strawberry.field(
+        description="True when the page was asked for `after` a row, so rows come before it."
+    )
+    start_cursor: str | None
     end_cursor: str | None
 
 
 @strawberry.federation.type(shareable=True)
 class Edge(Generic[Node]):
-    cursor: str
+    cursor: str = strawberry.field(description="Opaque and sealed: pass it back as `after`.")
     node: Node
 
 
@@ -31,14 +38,23 @@ class Connection(Generic[Node]):
 
 
 async def connection(
-    page: Page, to_node: Callable[[Document], Awaitable[Node | None]]
+    cursors: CursorSeal, page: Page, to_node: Callable[[Document], Awaitable[Node | None]]
 ) -> Connection[Node]:
-    """Edges for the rows the caller may see; rows the policy leaves out are skipped silently."""
+    """Edges for the rows of a page. The page holds visible rows only (the query filtered
+    them); a row the node check still refuses is left out and its position never sealed."""
     nodes = await asyncio.gather(*(to_node(doc) for doc in page.docs))
+    scope = page.request.scope
     edges = [
-        Edge(cursor=page.cursor(doc), node=node)
+        Edge(cursor=cursors.seal(scope, page.position(doc)), node=node)
         for doc, node in zip(page.docs, nodes, strict=True)
         if node is not None
     ]
-    end = page.cursor(page.docs[-1]) if page.docs else None
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end))
+    if len(edges) < len(page.docs):
+        log.error("a page held rows its query should have filtered out (%s)", scope.split(":")[0])
+    info = PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.request.after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, page_info=info)

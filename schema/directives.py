@@ -48,11 +48,17 @@ def personal(
     convert: Callable[[Any], Any] | None = None,
     description: str | None = None,
     name: str | None = None,
+    default: Any = None,
+    subject: str = "subject",
 ) -> Any:
-    """A nullable field whose value is `root.doc[attr]` after the policy for `key` is applied."""
+    """A nullable field whose value is `root.doc[attr]` (or `default` when it is not stored)
+    after the policy for `key` is applied. The data subject is `root.subject`, or the root's
+    attribute named by `subject` for a value that belongs to someone else than the row."""
 
     def resolve(root: Any, info: Info) -> Any:
-        value = info.context.guard.reveal(key, kind, data_class, root.doc.get(attr), root.subject)
+        stored = root.doc.get(attr)
+        stored = default if stored is None else stored
+        value = info.context.guard.reveal(key, kind, data_class, stored, getattr(root, subject))
         return convert(value) if convert and value is not None else value
 
     resolve.__annotations__ = {"root": Any, "info": Info, "return": graphql_type | None}

@@ -22,3 +22,11 @@ def to_location(value: dict[str, Any]) -> Location:
         city=value.get("city"),
         country=value.get("country"),
     )
+
+
+@strawberry.input(description="A postal location; every part is required.")
+class LocationInput:
+    street: str
+    postal_code: str
+    city: str
+    country: str

@@ -16,14 +16,16 @@ from strawberry.types import Info
 
 from authz.subject import Subject
 from authz.vocabulary import Role
-from resolvers import subjects
+from resolvers import subjects, visibility
 from resolvers.errors import ApiError, forbidden, invalid
 from resolvers.pagination import fetch_page, page_request
 from resolvers.rights import consent, disclosures, erasure, export, guests, profile
 from resolvers.rights import requests as privacy_requests
 from resolvers.store import Document
+from resolvers.visibility import BY_USER
 from schema import accounts
 from schema.connection import Connection, connection
+from schema.location import LocationInput
 from schema.ownership import ACCOUNTS, served_by
 from schema.refs import HomeRef, MembershipRef, SalesCompanyRef, UserRef
 
@@ -120,14 +122,6 @@ class ErasureReceipt:
 class Invitation:
     id: strawberry.ID
     created_at: datetime
-
-
-@strawberry.input(description="A postal location; every part is required.")
-class LocationInput:
-    street: str
-    postal_code: str
-    city: str
-    country: str
 
 
 @strawberry.input
@@ -277,9 +271,11 @@ class RightsQuery:
     ) -> Connection[PrivacyRequest]:
         ctx = info.context
         dpo_only(ctx, "privacyRequests")
-        request = page_request(first, after, sort_field="created_at")
-        page = await privacy_requests.queue(ctx, status, request)
-        return await connection(page, lambda d: privacy_request_node(ctx, d))
+        request = page_request(ctx.cursors, "privacyRequests", first, after,
+                               sort_field="created_at")
+        visible = await visibility.rows_visible(ctx, "PrivacyRequest", BY_USER)
+        page = await privacy_requests.queue(ctx, status, visible, request)
+        return await connection(ctx.cursors, page, lambda d: privacy_request_node(ctx, d))
 
     @strawberry.field(
         metadata=served_by(ACCOUNTS),
@@ -289,23 +285,21 @@ class RightsQuery:
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection[ConsentHandover]:
         ctx = info.context
-        principal = ctx.principal
-        if principal.role is Role.SALES_AGENT:
-            query: dict[str, Any] = {"country": principal.country}
-        elif principal.role is Role.VELUX_DPO:
-            query = {}
-        else:
+        if ctx.principal.role not in (Role.SALES_AGENT, Role.VELUX_DPO):
             raise forbidden("consentHandovers is for sales agents and velux_dpo; use `me`")
-        page = await fetch_page(
-            ctx.store[consent.HANDOVERS], query, page_request(first, after)
-        )
-        return await connection(page, lambda d: consent_handover_node(ctx, d))
+        request = page_request(ctx.cursors, "consentHandovers", first, after)
+        visible = await visibility.rows_visible(ctx, "ConsentHandover", BY_USER)
+        page = await fetch_page(ctx.store[consent.HANDOVERS], visible, request)
+        return await connection(ctx.cursors, page, lambda d: consent_handover_node(ctx, d))
 
 
 @strawberry.type
 class RightsMutation:
     @strawberry.mutation(
-        metadata=served_by(ACCOUNTS), description="Rectification (§6, §7): correct your data."
+        metadata=served_by(ACCOUNTS),
+        description="Rectification (§6, §7): correct your data. Name and location change at "
+        "once; a new email is sent a confirmation code and changes once you confirm it "
+        "(confirmEmailChange). The answer does not say whether the address has an account.",
     )
     async def update_my_profile(
         self, info: Ctx, display_name: str | None = None, email: str | None = None,
@@ -314,6 +308,15 @@ class RightsMutation:
         ctx = info.context
         change = profile.LocationChange(**vars(location)) if location is not None else None
         await profile.update_profile(ctx, account_holder(ctx), display_name, email, change)
+        return await fresh_me(ctx)
+
+    @strawberry.mutation(
+        metadata=served_by(ACCOUNTS),
+        description="Rectification (§6, §7): confirm a new email with the code sent to it.",
+    )
+    async def confirm_email_change(self, info: Ctx, token: str) -> UserRef:
+        ctx = info.context
+        await profile.confirm_email(ctx, account_holder(ctx), token)
         return await fresh_me(ctx)
 
     @strawberry.mutation(

@@ -12,12 +12,12 @@ from authz.vocabulary import DataClass, Relation
 from resolvers import subjects
 from resolvers import support as queries
 from resolvers.errors import ApiError
-from resolvers.pagination import page_request
+from resolvers.pagination import empty_page, page_request
 from resolvers.store import Document
 from schema import accounts, telemetry
 from schema.connection import Connection, connection
 from schema.directives import personal
-from schema.location import Location, to_location
+from schema.location import Location, LocationInput, to_location
 from schema.ownership import served_by
 from schema.refs import DeviceRef, HomeRef, SalesCompanyRef, UserRef
 
@@ -115,17 +115,27 @@ async def ticket_by_id(ctx: "Context", ticket_id: str) -> ServiceTicket | None:
 
 
 async def tickets_of_user(
-    ctx: "Context", user_id: str, first: int | None, after: str | None
+    ctx: "Context", user: "accounts.User", first: int | None, after: str | None
 ) -> Connection[ServiceTicket]:
-    page = await ctx.loaders.tickets_by_user.load((user_id, page_request(first, after)))
-    return await connection(page, lambda d: ticket_node(ctx, d))
+    request = page_request(ctx.cursors, f"User.serviceTickets:{user.id}", first, after)
+    if not ctx.guard.admits("ServiceTicket", user.subject):
+        return await connection(ctx.cursors, empty_page(request), lambda d: ticket_node(ctx, d))
+    loader = ctx.loaders.paged("service_tickets", "user_id", {})
+    page = await loader.load((str(user.id), request))
+    return await connection(ctx.cursors, page, lambda d: ticket_node(ctx, d))
 
 
 async def tickets_of_home(
     ctx: "Context", home_id: str, first: int | None, after: str | None
 ) -> Connection[ServiceTicket]:
-    page = await ctx.loaders.tickets_by_home.load((home_id, page_request(first, after)))
-    return await connection(page, lambda d: ticket_node(ctx, d))
+    """Tickets opened in a home, each by its requester: the owner or a guest. Only the
+    requesters the caller may see tickets of are in the query."""
+    request = page_request(ctx.cursors, f"Home.serviceTickets:{home_id}", first, after)
+    visible = await queries.visible_tickets(ctx)
+    if visible is None:
+        return await connection(ctx.cursors, empty_page(request), lambda d: ticket_node(ctx, d))
+    page = await ctx.loaders.paged("service_tickets", "home_id", visible).load((home_id, request))
+    return await connection(ctx.cursors, page, lambda d: ticket_node(ctx, d))
 
 
 @strawberry.input
@@ -144,6 +154,11 @@ class OpenServiceTicketInput:
     notes: str | None = None
     device_id: strawberry.ID | None = None
     phone: str | None = None
+    address: LocationInput | None = strawberry.field(
+        default=None,
+        description="Where to reach you, if not at your own location. Give only your own "
+        "address: a ticket's contact data is the requester's.",
+    )
 
 
 @strawberry.type
@@ -156,9 +171,11 @@ class SupportQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ServiceTicket]:
-        filters = vars(filter) if filter else {}
-        page = await queries.list_tickets(info.context, filters, page_request(first, after))
-        return await connection(page, lambda d: ticket_node(info.context, d))
+        ctx = info.context
+        request = page_request(ctx.cursors, "serviceTickets", first, after)
+        query = await queries.ticket_filter(ctx, vars(filter) if filter else {})
+        page = await queries.tickets_page(ctx, query, request)
+        return await connection(ctx.cursors, page, lambda d: ticket_node(ctx, d))
 
     @strawberry.field(metadata=served_by("support"))
     async def service_ticket(self, info: Ctx, id: strawberry.ID) -> ServiceTicket | None:
@@ -181,6 +198,7 @@ class SupportMutation:
         fields = {
             "channel": str(input.channel), "subject": input.subject, "notes": input.notes,
             "device_id": input.device_id, "phone": input.phone,
+            "address": vars(input.address) if input.address else None,
         }
         doc = await queries.open_ticket(ctx, user, home.doc, fields)
         node = await ticket_node(ctx, doc)

@@ -13,14 +13,14 @@ from authz.vocabulary import DataClass
 from resolvers import subjects
 from resolvers import telemetry as queries
 from resolvers.errors import ApiError
-from resolvers.pagination import page_request
+from resolvers.pagination import empty_page, page_request
 from resolvers.store import Document
 from schema import accounts
 from schema.connection import Connection, connection
 from schema.directives import personal
 from schema.nodes import visible
 from schema.ownership import served_by
-from schema.refs import HomeRef, UserRef
+from schema.refs import HomeRef
 
 if TYPE_CHECKING:
     from gateway.context import Context
@@ -131,9 +131,13 @@ class Device:
     async def movements(
         self, info: Ctx, first: int | None = None, after: str | None = None
     ) -> Connection["Movement"]:
-        request = page_request(first, after, sort_field="at", descending=True)
-        page = await info.context.loaders.movements_by_device.load((self.id, request))
-        return await connection(page, lambda d: movement_node(info.context, d, self.subject))
+        ctx = info.context
+        scope = f"Device.movements:{self.id}"
+        request = page_request(ctx.cursors, scope, first, after, sort_field="at", descending=True)
+        page = empty_page(request)
+        if ctx.guard.admits("Movement", self.subject):
+            page = await ctx.loaders.paged("movements", "device_id", {}).load((self.id, request))
+        return await connection(ctx.cursors, page, lambda d: movement_node(ctx, d, self.subject))
 
     @classmethod
     async def resolve_reference(cls, info: Ctx, id: strawberry.ID) -> "Device | None":
@@ -143,9 +147,14 @@ class Device:
 @strawberry.type(description="A room of a home.")
 class Room:
     id: strawberry.ID
-    name: str
     doc: strawberry.Private[dict[str, Any]]
     subject: strawberry.Private[Subject]
+
+    name: str | None = personal(
+        "Room.name", DataClass.DIRECT, "user.content", attr="name",
+        description="Free text typed by the owner, like a home's name (people name rooms after "
+        "who sleeps there).",
+    )
 
     @strawberry.field
     async def devices(self, info: Ctx) -> list[Device]:
@@ -158,13 +167,17 @@ class Movement:
     id: strawberry.ID
     doc: strawberry.Private[dict[str, Any]]
     subject: strawberry.Private[Subject]
+    actor_subject: strawberry.Private[Subject]
     position: int
     source: MovementSource  # type: ignore[valid-type]
     at: datetime
 
-    @strawberry.field(description="Who moved it from the app, if anyone (masked as a User).")
-    async def actor(self, info: Ctx) -> UserRef | None:
-        return await accounts.user_by_id(info.context, self.doc.get("actor_id"))
+    actor: strawberry.ID | None = personal(
+        "Movement.actor", DataClass.INDIRECT, "user.behavior", kind=ValueKind.ID,
+        attr="actor_id", graphql_type=strawberry.ID, subject="actor_subject",
+        description="The id of the user who moved it from the app, if anyone: app use (§3.2), "
+        "so the data of that user, not of the home's owner.",
+    )
 
 
 @strawberry.type(description="One use of the app (user data, §3.2).")
@@ -197,14 +210,15 @@ async def room_node(ctx: "Context", doc: Document) -> Room | None:
     subject = await subjects.of_home_id(ctx, doc["home_id"])
     if subject is None or not ctx.guard.admits("Room", subject):
         return None
-    return Room(id=doc["_id"], name=doc["name"], doc=doc, subject=subject)
+    return Room(id=doc["_id"], doc=doc, subject=subject)
 
 
 async def movement_node(ctx: "Context", doc: Document, subject: Subject) -> Movement | None:
     if not ctx.guard.admits("Movement", subject):
         return None
+    actor = await subjects.of_user_id(ctx, doc.get("actor_id"))
     return Movement(
-        id=doc["_id"], doc=doc, subject=subject, position=doc["position"],
+        id=doc["_id"], doc=doc, subject=subject, actor_subject=actor, position=doc["position"],
         source=queries.MovementSource(doc["source"]), at=doc["at"],
     )
 
@@ -230,11 +244,14 @@ async def devices_of_home(ctx: "Context", home_id: str) -> list[Device]:
 
 
 async def app_event_connection(
-    ctx: "Context", user_id: str, first: int | None, after: str | None
+    ctx: "Context", user: "accounts.User", first: int | None, after: str | None
 ) -> Connection[AppEvent]:
-    request = page_request(first, after, sort_field="at", descending=True)
-    page = await ctx.loaders.app_events_by_user.load((user_id, request))
-    return await connection(page, lambda d: app_event_node(ctx, d))
+    scope = f"User.appEvents:{user.id}"
+    request = page_request(ctx.cursors, scope, first, after, sort_field="at", descending=True)
+    page = empty_page(request)
+    if ctx.guard.admits("AppEvent", user.subject):
+        page = await ctx.loaders.paged("app_events", "user_id", {}).load((str(user.id), request))
+    return await connection(ctx.cursors, page, lambda d: app_event_node(ctx, d))
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from authz import strategies
 from authz.decisions import load_decisions
+from authz.keys import pseudonym_key
 from authz.strategies import ValueKind
 from authz.vocabulary import Condition, Relation, Strategy
 from schema.build import build_schema
@@ -123,7 +124,9 @@ def decide(s: Scenario, relation: Relation, key: str) -> Strategy:
     return decision
 
 
-def expected_value(spec: PersonalSpec, strategy: Strategy, raw: Any, key: bytes) -> Any:
+def expected_value(spec: PersonalSpec, strategy: Strategy, raw: Any, root_key: bytes) -> Any:
+    """Pseudonyms are keyed per field class: the key is derived from the deployment key."""
+    key = pseudonym_key(root_key, DECISIONS.field_class(spec.key))
     value = strategies.apply(strategies.effective(strategy, spec.kind), spec.kind, raw, key)
     if spec.kind is ValueKind.ADDRESS and value is not None:
         return {"street": value.get("street"), "postalCode": value.get("postal_code"),
@@ -228,5 +231,6 @@ async def test_service_tickets_are_masked_as_the_matrix_says(api: Api, s: Scenar
 def test_every_classified_field_was_checked_against_the_matrix() -> None:
     """Runs last in this module: the generated tests covered every classified field."""
     every = {spec.key for specs in FIELDS.values() for _, spec in specs}
-    assert every - TALLY.checked == {"Membership.invitedEmail"}
+    # None is reachable through `_entities` of an entity type: tests/adversarial walks them.
+    assert every - TALLY.checked == {"Membership.invitedEmail", "Movement.actor", "Room.name"}
     assert TALLY.against_matrix > 150

@@ -48,7 +48,7 @@ async def test_retention_deletes_direct_data_and_keeps_anonymous_daily_aggregate
     assert await hits(store, ben) == []
     kept = await store["users"].find_one({"_id": "usr_anna"})
     assert kept["status"] == "MARKETING_ONLY" and kept["email"] == "anna.hansen@example.com"
-    assert set(kept) == {"_id", "display_name", "email", "location", "country", "status",
+    assert set(kept) == {"_id", "display_name", "search_name", "email", "location", "country", "status",
                          "closed_at", "marketing_consent", "marketing_consent_at"}
     assert {c for c, _, _ in await hits(store, anna)} == {"users"}
     for collection in ("homes", "devices", "rooms", "readings"):

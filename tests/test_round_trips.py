@@ -41,9 +41,10 @@ def home_doc(home_id: str, owner_id: str) -> dict[str, Any]:
 
 
 def membership_doc(home_id: str, user_id: str, role: str) -> dict[str, Any]:
+    slot = {"guest_slot": 0} if role == "GUEST" else {}
     return {
         "_id": f"mbr_{home_id}_{user_id}", "home_id": home_id, "user_id": user_id, "role": role,
-        "invited_email": None, "status": "ACTIVE", "created_at": datetime(2025, 1, 1),
+        "invited_email": None, "status": "ACTIVE", "created_at": datetime(2025, 1, 1), **slot,
     }
 
 

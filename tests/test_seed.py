@@ -407,7 +407,7 @@ def test_guest_ben_uses_the_app_in_annas_home() -> None:
 
 
 CONTRACT_FIELDS = {
-    "users": "display_name email location country created_at marketing_consent "
+    "users": "display_name search_name email location country created_at marketing_consent "
     "marketing_consent_at restricted objections status",
     "homes": "owner_id name address country created_at disconnected_at",
     "memberships": "home_id user_id role invited_email status created_at",
@@ -423,13 +423,23 @@ CONTRACT_FIELDS = {
 }
 
 
+MEMBERSHIP_EXTRAS = {"memberships": {"guest_slot", "invitation_key"}}
+
+
 def test_document_fields_match_contract() -> None:
     docs = demo()
     for name, fields in CONTRACT_FIELDS.items():
         expected = {"_id", *fields.split()}
-        assert all(set(d) == expected for d in docs[name]), name
+        assert all(set(d) - MEMBERSHIP_EXTRAS.get(name, set()) == expected for d in docs[name]), (
+            name
+        )
+    for m in docs["memberships"]:
+        extras = {"guest_slot"} if m["role"] == "GUEST" else set()
+        extras |= {"invitation_key"} if m["status"] == "PENDING" else set()
+        assert set(m) - {"_id", *CONTRACT_FIELDS["memberships"].split()} == extras
     address = {"street", "postal_code", "city", "country"}
     assert all(set(u["location"]) == address for u in docs["users"])
     assert all(
-        set(t["contact"]) == {"name", "phone", "email", "address"} for t in docs["service_tickets"]
+        set(t["contact"]) == {"name", "phone", "email", "address", "source"}
+        for t in docs["service_tickets"]
     )

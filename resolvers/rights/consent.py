@@ -23,7 +23,7 @@ from resolvers.store import Document
 
 HANDOVERS = "consent_handovers"
 UNSUBSCRIBE_PATH = "/privacy/unsubscribe"
-CONTACT_FIELDS = ("display_name", "email", "location")
+CONTACT_FIELDS = ("display_name", "search_name", "email", "location")
 
 
 class ObjectionKind(StrEnum):

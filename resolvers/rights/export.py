@@ -57,7 +57,7 @@ class Exporter:
         owned = await self.store["homes"].find({"owner_id": uid}).sort("_id", 1).to_list(None)
         home_ids = [h["_id"] for h in owned]
         yield f'{{"format":{dumps(FORMAT)},"generated_at":{dumps(utcnow())},"subject":{dumps(uid)}'
-        yield f',"account":{dumps(self.user)}'
+        yield f',"account":{dumps(self.account())}'
         yield f',"homes":{dumps(owned)}'
         mine = await self.store["memberships"].find({"user_id": uid}).sort("_id", 1).to_list(None)
         yield f',"memberships":{dumps(mine)}'
@@ -91,6 +91,13 @@ class Exporter:
         yield f',"legal_disclosures":{dumps([without(d, "recorded_by") for d in legal])}'
         yield f',"notifications":{dumps(await outbox.of_user(self.env, uid))}'
         yield "}"
+
+    def account(self) -> Document:
+        """The account as stored, but for the hash of a pending email's confirmation code."""
+        pending = self.user.get("pending_email")
+        if not pending:
+            return self.user
+        return {**self.user, "pending_email": without(pending, "code_hash")}
 
     def guest_view(self, membership: Document) -> Document:
         """How a host sees a guest (matrix, HOST): no id, no name, the email PARTIAL."""

@@ -1,18 +1,20 @@
 """Homes and guests (§8), and disconnecting a home (§4).
 
-A host may invite up to 20 guests per home (ACTIVE guests and PENDING invitations together).
-An invitation is a PENDING GUEST membership {user_id: None, invited_email}; its id is a keyed
-hash of home and email, so inviting the same address twice gives the same invitation.
+A host may invite up to 20 guests per home (ACTIVE guests and PENDING invitations together):
+each holds one of the home's numbered `guest_slot`s, unique per home. An invitation is a PENDING
+GUEST membership {user_id: None, invited_email}, unique per home and address (`invitation_key`,
+a keyed hash), so inviting the
+same address twice gives the same invitation. Accepting keeps the membership and its slot.
 """
 
-import contextlib
+import hashlib
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from resolvers.errors import ApiError, invalid
 from resolvers.rights import outbox
-from resolvers.rights.common import Env, keyed_hash, normalise_email, utcnow
+from resolvers.rights.common import Env, new_id, normalise_email, utcnow
 from resolvers.rights.consent import load_user
 from resolvers.rights.requests import RequestKind, exercise, latest
 from resolvers.store import Document
@@ -36,12 +38,60 @@ async def owned_home(env: Env, user_id: str, home_id: str) -> Document:
     return home
 
 
-def invitation_id(env: Env, home_id: str, email: str) -> str:
-    key = env.settings.pseudonym_key
-    return "mbr_inv_" + keyed_hash(key, "invitation", home_id, email, length=20)
+def limit_reached() -> ApiError:
+    return ApiError(
+        f"a home can have at most {MAX_GUESTS} guests; revoke one before inviting another",
+        code="GUEST_LIMIT_REACHED", field="homeId",
+    )
+
+
+def invitation_key(home_id: str, address: str) -> str:
+    """Unique per home and address; server-side only, never shown."""
+    return home_id + "#" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+async def pending_invitation(env: Env, home_id: str, address: str) -> Document | None:
+    return await env.store["memberships"].find_one(
+        {"home_id": home_id, "invited_email": address, "status": "PENDING"}
+    )
+
+
+async def free_slot(env: Env, home_id: str) -> int:
+    taken = await env.store["memberships"].find(
+        {"home_id": home_id, "guest_slot": {"$exists": True}}, {"guest_slot": 1}
+    ).to_list(MAX_GUESTS + 1)
+    free = sorted(set(range(MAX_GUESTS)) - {m["guest_slot"] for m in taken})
+    if not free:
+        raise limit_reached()
+    return free[0]
+
+
+async def insert_invitation(env: Env, home_id: str, address: str) -> tuple[Document, bool]:
+    """The PENDING invitation of `address` to the home, and whether it is new. Each guest and
+    invitation holds one of the home's MAX_GUESTS slots, and a unique index on (home, slot)
+    makes the limit hold when invitations race: a lost race retries with another slot."""
+    for _ in range(MAX_GUESTS + 1):
+        existing = await pending_invitation(env, home_id, address)
+        if existing is not None:
+            return existing, False
+        doc = {
+            "_id": new_id("mbr_inv"), "home_id": home_id, "user_id": None, "role": "GUEST",
+            "invited_email": address, "status": "PENDING", "created_at": utcnow(),
+            "guest_slot": await free_slot(env, home_id),
+            "invitation_key": invitation_key(home_id, address),
+        }
+        try:
+            await env.store["memberships"].insert_one(dict(doc))
+        except DuplicateKeyError:
+            continue  # the slot, or this very invitation, was taken meanwhile: look again
+        return doc, True
+    raise limit_reached()
 
 
 async def invite_guest(env: Env, user_id: str, home_id: str, email: str) -> Document:
+    """Invite an address to the home. The answer is a PENDING invitation whatever the address
+    is: unknown, an account, a guest of this home already, or invited before. So it cannot be
+    used to learn whether an address has an account or who a PARTIAL email belongs to."""
     address = normalise_email(email, "email")
     host = await load_user(env, user_id)
     home = await owned_home(env, user_id, home_id)
@@ -49,30 +99,10 @@ async def invite_guest(env: Env, user_id: str, home_id: str, email: str) -> Docu
         raise invalid("this home is disconnected; guests can no longer be invited", "homeId")
     if address == host.get("email"):
         raise invalid("you cannot invite yourself to your own home", "email")
-    memberships = env.store["memberships"]
-    invitee = await env.store["users"].find_one({"email": address}, {"_id": 1})
-    if invitee is not None:
-        already = await memberships.find_one({"home_id": home_id, "user_id": invitee["_id"]})
-        if already is not None:
-            return already
-    membership_id = invitation_id(env, home_id, address)
-    existing = await memberships.find_one({"_id": membership_id})
-    if existing is not None:
-        return existing
-    guests = await memberships.count_documents({"home_id": home_id, "role": "GUEST"})
-    if guests >= MAX_GUESTS:
-        raise ApiError(
-            f"a home can have at most {MAX_GUESTS} guests; revoke one before inviting another",
-            code="GUEST_LIMIT_REACHED", field="homeId",
-        )
-    doc = {
-        "_id": membership_id, "home_id": home_id, "user_id": None, "role": "GUEST",
-        "invited_email": address, "status": "PENDING", "created_at": utcnow(),
-    }
+    doc, new = await insert_invitation(env, home_id, address)
+    membership_id = doc["_id"]
 
     async def work() -> dict[str, Any]:
-        with contextlib.suppress(DuplicateKeyError):
-            await memberships.insert_one(dict(doc))
         await outbox.enqueue(
             env, outbox.NotificationKind.INVITATION, membership_id, address,
             "You are invited to a VELUX ACTIVE home",
@@ -83,7 +113,7 @@ async def invite_guest(env: Env, user_id: str, home_id: str, email: str) -> Docu
         return {"membership_id": membership_id, "home_id": home_id}
 
     await exercise(env, user_id, RequestKind.GUESTS, "INVITE_GUEST", f"invite:{membership_id}",
-                   work, details={"home_id": home_id})
+                   work, needed=new, details={"home_id": home_id})
     return doc
 
 
@@ -116,7 +146,7 @@ async def accept_invitation(env: Env, user_id: str, membership_id: str) -> Docum
         await memberships.update_one(
             {"_id": membership_id, "status": "PENDING"},
             {"$set": {"user_id": user_id, "status": "ACTIVE", "accepted_at": utcnow()},
-             "$unset": {"invited_email": ""}},
+             "$unset": {"invited_email": "", "invitation_key": ""}},
         )
         return {"membership_id": membership_id}
 

@@ -15,6 +15,7 @@ from pymongo import ReturnDocument
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.rights.common import Env, new_id, utcnow
 from resolvers.store import Document
+from resolvers.visibility import both
 
 COLLECTION = "privacy_requests"
 
@@ -98,7 +99,9 @@ async def of_user(env: Env, user_id: str, limit: int = 500) -> list[Document]:
     return await cursor.sort([("created_at", -1), ("_id", -1)]).limit(limit).to_list(None)
 
 
-async def queue(env: Env, status: RequestStatus | None, request: PageRequest) -> Page:
-    """The controller's work queue (velux-dpo), oldest first."""
+async def queue(
+    env: Env, status: RequestStatus | None, visible: dict[str, Any] | None, request: PageRequest
+) -> Page:
+    """The controller's work queue (velux-dpo), oldest first, among the requests `visible`."""
     query = {"status": status.value} if status else {}
-    return await fetch_page(env.store[COLLECTION], query, request)
+    return await fetch_page(env.store[COLLECTION], both(query, visible), request)

@@ -224,8 +224,8 @@ class UserSteps:
         keep: tuple[str, ...] = ("_id",)
         status = "CLOSED"
         if user.get("marketing_consent"):
-            keep = ("_id", "display_name", "email", "location", "country", "marketing_consent",
-                    "marketing_consent_at")
+            keep = ("_id", "display_name", "search_name", "email", "location", "country",
+                    "marketing_consent", "marketing_consent_at")
             status = "MARKETING_ONLY"
         else:
             await self.store["consent_handovers"].delete_many({"user_id": self.user_id})

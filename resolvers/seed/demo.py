@@ -15,6 +15,9 @@ from typing import Any
 
 from faker import Faker
 
+from resolvers.accounts import search_key
+from resolvers.rights.guests import invitation_key
+
 from .sales_companies import SALES_COMPANIES, as_document, company_for_country
 
 Doc = dict[str, Any]
@@ -393,6 +396,7 @@ def _user(
     return {
         "_id": user_id,
         "display_name": person.name,
+        "search_name": search_key(person.name),
         "email": person.email.lower(),
         "location": person.address.doc(),
         "country": person.address.country,
@@ -450,7 +454,7 @@ def _membership(
     created_at: datetime,
     invited_email: str | None = None,
 ) -> Doc:
-    return {
+    doc: Doc = {
         "_id": f"mbr_{spec.key}_{n:02d}",
         "home_id": spec.home_id,
         "user_id": user_id,
@@ -459,6 +463,11 @@ def _membership(
         "status": "ACTIVE" if user_id else "PENDING",
         "created_at": created_at,
     }
+    if invited_email is not None:
+        doc["invitation_key"] = invitation_key(spec.home_id, invited_email)
+    if role == "GUEST":
+        doc["guest_slot"] = n - 2  # the owner is n = 1 (resolvers/rights/guests.py)
+    return doc
 
 
 def _rooms(spec: HomeSpec) -> list[Doc]:
@@ -747,7 +756,7 @@ def _ticket(
         "subject": topic.subject,
         "notes": topic.notes,
         "status": topic.status,
-        "contact": _contact(person, spec.address),
+        "contact": _contact(person),
         "sales_company_id": company.id if company else None,
         "country": spec.address.country,
         "created_at": created_at,
@@ -755,12 +764,15 @@ def _ticket(
     }
 
 
-def _contact(person: Person, address: Address) -> Doc:
+def _contact(person: Person) -> Doc:
+    """The requester's own contact data, as they gave it: never the home's (it may be someone
+    else's; see resolvers/migrations.py)."""
     return {
         "name": person.name,
         "phone": person.phone,
         "email": person.email.lower(),
-        "address": address.doc(),
+        "address": person.address.doc(),
+        "source": "requester",
     }
 
 

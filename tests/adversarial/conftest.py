@@ -1,5 +1,7 @@
 """Fixtures of the adversarial suite: the scenario store, shared by every transport."""
 
+import os
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -7,7 +9,7 @@ import pytest
 
 from gateway.app import create_services
 from gateway.settings import Settings
-from resolvers.store import Store
+from resolvers.store import COLLECTION_OWNERS, Store, open_store
 from tests.adversarial import cursors
 from tests.adversarial.scenario import Scenario, build_scenario
 from tests.adversarial.transports import in_process
@@ -28,6 +30,20 @@ async def build(settings: Settings) -> Built:
         api = Api(single.client, create_services(settings, store=store))
         scenario = await build_scenario(api)
     return Built(store, scenario)
+
+
+async def clone(settings: Settings, built: Built, without: tuple[str, ...] = ("readings",)
+                ) -> Built:
+    """A copy of a scenario store in the same state, for calls that must start from one state
+    (readings, the bulk of the demo, are left out unless asked for)."""
+    store = open_store(os.environ.get("ACTIVE_GRAPH_MONGODB_URI"),
+                       f"{settings.mongodb_db}_{uuid.uuid4().hex[:6]}")
+    for name in sorted(COLLECTION_OWNERS):
+        if name not in without:
+            docs = await built.store[name].find({}).to_list(None)
+            if docs:
+                await store[name].insert_many(docs)
+    return Built(store, built.scenario)
 
 
 @pytest.fixture(scope="session")

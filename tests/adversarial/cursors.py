@@ -1,8 +1,9 @@
 """Opening the cursors the API hands out, behind one adapter.
 
-Sealed cursors are opened with `resolvers.pagination.open_cursor(root_key, cursor)`, which
-returns an object with `scope`, `sort_value` and `row_id`. Until that exists, the plain base64
-JSON cursors (`[kind, sort value, id]`) are decoded here, so every test runs against either.
+Sealed cursors are opened with `open_cursor(root_key, cursor)` (resolvers/cursors.py, or
+resolvers/pagination.py), which returns an object with `scope`, `sort_value` and `row_id`.
+Without it, plain base64 JSON cursors (`[kind, sort value, id]`) are decoded here, so every test
+runs against either.
 """
 
 import base64
@@ -18,27 +19,32 @@ class Opened:
     row_id: str
 
 
-def sealed() -> bool:
-    """Whether the product seals its cursors (then a readable cursor is a finding)."""
-    from resolvers import pagination
+def opener() -> Any:
+    """The product's cursor opener, wherever it lives; None while cursors are plain."""
+    import importlib
 
-    return hasattr(pagination, "open_cursor")
+    for module in ("resolvers.cursors", "resolvers.pagination"):
+        try:
+            found = getattr(importlib.import_module(module), "open_cursor", None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def open_any(cursor: str, root_key: bytes) -> Opened:
     """The cursor's content; raises ValueError for a cursor that does not open."""
-    from resolvers import pagination
-
-    opener = getattr(pagination, "open_cursor", None)
-    if opener is not None:
+    opener_ = opener()
+    if opener_ is not None:
         try:
-            opened = opener(root_key, cursor)
+            opened = opener_(root_key, cursor)
         except Exception as error:  # whatever the product raises for a bad cursor
             raise ValueError(f"cursor does not open: {type(error).__name__}") from error
         return Opened(getattr(opened, "scope", None), opened.sort_value, str(opened.row_id))
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        kind, value, row_id = json.loads(raw)
+        _kind, value, row_id = json.loads(raw)
     except (ValueError, TypeError) as error:
         raise ValueError("cursor does not decode") from error
     return Opened(None, value, str(row_id))

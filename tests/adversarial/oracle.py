@@ -204,7 +204,7 @@ PRODUCT_FIELDS = {"Device.productId", "Device.serialNumber", "Device.hardwareVer
 TICKET_HISTORY = {"ServiceTicket.subject", "ServiceTicket.notes"}
 TICKET_CONTACT = {"TicketContact.name", "TicketContact.phone", "TicketContact.email",
                   "TicketContact.address"}
-DIRECT = {*CONTACT, *DEVICE_IDS, *TICKET_CONTACT, "Home.name"}
+DIRECT = {*CONTACT, *DEVICE_IDS, *TICKET_CONTACT, "Home.name", "Room.name"}
 # Fields the matrix classifies whatever the SDL says ("Fields added after the first release").
 MATRIX_FIELDS = {"Home.name", "Membership.invitedEmail", "Movement.actor",
                  "User.processingRestricted"}
@@ -218,12 +218,14 @@ def field_strategy(caller: Caller, relation: str, subject: Facts, key: str) -> s
     if key == "User.id":
         return CLEAR
     if key == "User.processingRestricted":
+        if role == SALES:
+            return CLEAR if relation == SAME_COUNTRY else HIDDEN
         return CLEAR if relation == SELF or caller.is_staff else HIDDEN
     if subject.restricted and role in (SUPPORT, ENGINEER, SALES):
         return HIDDEN  # direct HIDDEN, indirect ABSENT: a null either way
     if key in CONTACT:
         return contact_strategy(caller, relation, subject, key)
-    if key == "Home.name":
+    if key in ("Home.name", "Room.name"):  # Room.name: the lead's, "like a home's name"
         if role == USER:
             return CLEAR if relation in (SELF, MEMBER) else HIDDEN
         if role in (SUPPORT, DPO):

@@ -53,7 +53,8 @@ def personal_of(field: GraphQLField) -> Personal | None:
     node = field.ast_node
     for directive in (node.directives or ()) if node else ():
         if directive.name.value == "personal":
-            args = {a.name.value: getattr(a.value, "value", None) for a in directive.arguments}
+            args = {a.name.value: getattr(a.value, "value", None)
+                    for a in directive.arguments or ()}
             return Personal(str(args.get("dataClass")), str(args.get("category")))
     return None
 

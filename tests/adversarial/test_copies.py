@@ -52,7 +52,7 @@ async def test_no_ticket_holds_another_persons_contact_data(built: Built) -> Non
         for person, theirs in values.items():
             if person != ticket["user_id"] and given & theirs:
                 problems.append(f"{ticket['_id']} of {ticket['user_id']} holds "
-                                f"{sorted(given & theirs)} of {person}")
+                                f"{sorted(map(str, given & theirs))} of {person}")
     assert not problems, "\n".join(problems)
 
 

@@ -59,6 +59,8 @@ async def probe_all(transport: Transport, built: Built, concurrency: int = 1) ->
             await prober.probe(CALLERS[caller_index])
 
     await asyncio.gather(*(one(n) for n in range(len(CALLERS))))
+    for caller in CALLERS:  # they add rows: after every caller's queries, one at a time
+        await prober.probe_mutations(caller)
     for problem in prober.pseudonyms.problems():
         run.findings.append(Finding(transport.name, "*", "pseudonyms", problem, True))
     dump = os.environ.get("ADVERSARIAL_FINDINGS_DIR")  # every finding, for whoever fixes them

@@ -63,17 +63,17 @@ class Run:
 
 
 def ids_of(world: World) -> dict[str, list[str]]:
-    """The rows asked for by id: every user, home and ticket, one device per home, the devices
-    the scenario moved, and one id that exists nowhere (null for everyone)."""
+    """The rows asked for by id: every user, home and ticket, one device per home (one the
+    scenario moved, where there is one), and one id that exists nowhere (null for everyone)."""
+    moved = {m["device_id"] for m in world.docs["movements"] if m.get("actor_id")
+             and len(m["_id"]) > 20}  # movements the scenario made through the API
     devices: dict[str, str] = {}
-    for d in sorted(world.docs["devices"], key=lambda d: d["_id"]):
+    for d in sorted(world.docs["devices"], key=lambda d: (d["_id"] not in moved, d["_id"])):
         devices.setdefault(d["home_id"], d["_id"])
-    moved = {m["device_id"] for m in world.docs["movements"] if m["_id"].startswith("mov_")
-             and len(m["_id"]) > 20}
     return {
         "User": [*sorted(world.users), "usr_unknown"],
         "Home": [*sorted(world.homes), "hom_unknown"],
-        "Device": [*sorted(set(devices.values()) | moved), "dev_unknown"],
+        "Device": [*sorted(devices.values()), "dev_unknown"],
         "ServiceTicket": [*sorted(world.tickets), "tkt_unknown"],
     }
 

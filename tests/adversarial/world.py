@@ -135,7 +135,8 @@ class Expectation:
             reps = args["representations"].value
             return [self.by_id(r["__typename"], r["id"], sel.children) for r in reps]
         if name == "users":
-            return self.connection(self.user_rows(args), sel, self.user)
+            return self.connection(self.user_rows(args), sel,
+                                   lambda doc, sels: self.user(doc, sels, listed=True))
         if name == "serviceTickets":
             return self.connection(self.ticket_rows(args.get("filter") or {}), sel, self.ticket)
         if name == "privacyRequests":
@@ -173,7 +174,9 @@ class Expectation:
         for doc in sorted(self.world.docs["users"], key=lambda d: d["_id"]):
             facts = facts_of(doc, doc["_id"])
             if not facts.active:
-                continue  # closed accounts: see `user`, they must carry nothing either way
+                if self.caller.role == DPO and not country and not search:
+                    rows.append(doc)  # the DPO's record of erasures: the id, nothing else
+                continue
             relation = relation_to_user(self.caller, facts, self.world.graph)
             if not row_visible(self.caller, relation, facts, "User"):
                 continue
@@ -245,7 +248,7 @@ class Expectation:
 
     # ---- users ----------------------------------------------------------------------------------
 
-    def user(self, doc: Doc | None, sels: list[Sel]) -> Any:
+    def user(self, doc: Doc | None, sels: list[Sel], listed: bool = False) -> Any:
         if doc is None:
             return None
         facts = facts_of(doc, doc["_id"])
@@ -253,8 +256,8 @@ class Expectation:
             # A closed account (tombstone) is nobody's to see, as if it never was; the DPO, who
             # keeps the record of rights exercised, may see that the id exists and nothing else.
             if self.caller.role == DPO:
-                return OneOf((None, Check(lambda v: carries_nothing(v),
-                                          "null, or the closed account's id and nothing else")))
+                nothing = Check(carries_nothing, "the closed account's id and nothing else")
+                return nothing if listed else OneOf((None, nothing))
             return None
         relation = relation_to_user(self.caller, facts, self.world.graph)
         if not row_visible(self.caller, relation, facts, "User"):

@@ -7,30 +7,21 @@ against the rows actually shown; and, for staff, the access log rows the request
 the direct values it showed, by true subject.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLField, GraphQLSchema
+from graphql import GraphQLSchema
 
+from tests.adversarial.calls import args_for, ids_of, mutation_args
+from tests.adversarial.canaries import canaries, locate
 from tests.adversarial.compare import Comparison, Mismatch, Pseudonyms
-from tests.adversarial.oracle import (
-    DEVICE_IDS,
-    PSEUDONYM_SHAPE,
-    TICKET_CONTACT,
-    Caller,
-    facts_of,
-    field_strategy,
-    relation_to_home,
-    relation_to_user,
-)
+from tests.adversarial.oracle import Caller
 from tests.adversarial.paths import RootCall, personal_fields, root_calls
-from tests.adversarial.selection import Enum, Sel, batches, leaves, render, split, token_count
+from tests.adversarial.selection import Sel, batches, leaves, render, split, token_count
 from tests.adversarial.transports import Answer, Transport
 from tests.adversarial.world import Expectation, World
 
-REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 TOKEN_LIMIT = 3000  # schema/build.py MAX_TOKENS
 
 
@@ -62,96 +53,6 @@ class Run:
         self.findings.append(Finding(self.transport, caller.label, root, detail, leak))
 
 
-def ids_of(world: World) -> dict[str, list[str]]:
-    """The rows asked for by id: every user, home and ticket, one device per home (one the
-    scenario moved, where there is one), and one id that exists nowhere (null for everyone)."""
-    moved = {m["device_id"] for m in world.docs["movements"] if m.get("actor_id")
-             and len(m["_id"]) > 20}  # movements the scenario made through the API
-    devices: dict[str, str] = {}
-    for d in sorted(world.docs["devices"], key=lambda d: (d["_id"] not in moved, d["_id"])):
-        devices.setdefault(d["home_id"], d["_id"])
-    return {
-        "User": [*sorted(world.users), "usr_unknown"],
-        "Home": [*sorted(world.homes), "hom_unknown"],
-        "Device": [*sorted(devices.values()), "dev_unknown"],
-        "ServiceTicket": [*sorted(world.tickets), "tkt_unknown"],
-    }
-
-
-def args_for(world: World) -> Any:
-    ids = ids_of(world)
-    countries = sorted({str(u["country"]) for u in world.docs["users"] if u.get("country")})
-    users = sorted(u for u in world.users if world.users[u].get("status", "ACTIVE") == "ACTIVE")
-
-    def choose(name: str, f: GraphQLField) -> list[tuple[str, dict[str, Any]]]:
-        if name in ("user", "home", "device", "serviceTicket"):
-            kind = {"user": "User", "home": "Home", "device": "Device",
-                    "serviceTicket": "ServiceTicket"}[name]
-            return [(f"{name}({i})", {"id": i}) for i in ids[kind]]
-        if name == "users":
-            calls: list[tuple[str, dict[str, Any]]] = [("users", {})]
-            calls += [(f"users(country:{c})", {"country": c}) for c in countries]
-            return calls
-        if name == "serviceTickets":
-            calls = [("serviceTickets", {})]
-            calls += [(f"serviceTickets(userId:{u})", {"filter": {"userId": u}}) for u in users]
-            return calls
-        return [(name, {})]
-
-    return choose
-
-
-def canaries(world: World, caller: Caller, erased: set[str]) -> set[str]:
-    """Stored direct values this caller must never read in clear, whatever the path: values
-    of people's own records (account, homes, devices, tickets) that the matrix keeps from this
-    caller, unless the caller may see the same text in clear as another person's own record,
-    and everything the erased host had. A ticket's contact data does not make a value the
-    caller's to see: it must be the requester's own, so a copy of someone else's is a leak."""
-    secret: set[str] = set()
-    allowed: set[str] = set()
-    graph = world.graph
-
-    def note(value: Any, strategy: str, primary: bool = True) -> None:
-        if not isinstance(value, str) or len(value) < 6:
-            return
-        if strategy != "CLEAR":
-            secret.add(value)
-        elif primary:
-            allowed.add(value)
-
-    for user in world.docs["users"]:
-        facts = facts_of(user, user["_id"])
-        if not facts.active:
-            continue
-        relation = relation_to_user(caller, facts, graph)
-        note(user.get("email"), field_strategy(caller, relation, facts, "User.email"))
-        note(user.get("display_name"), field_strategy(caller, relation, facts, "User.displayName"))
-        note((user.get("location") or {}).get("street"),
-             field_strategy(caller, relation, facts, "User.location"))
-    for home in world.docs["homes"]:
-        facts = world.owner_facts(home)
-        relation = relation_to_home(caller, home["_id"], facts, graph)
-        note((home.get("address") or {}).get("street"),
-             field_strategy(caller, relation, facts, "Home.address"))
-        for device in (d for d in world.docs["devices"] if d["home_id"] == home["_id"]):
-            for key, attr in (("Device.ipAddress", "ip_address"),
-                              ("Device.macAddress", "mac_address")):
-                assert key in DEVICE_IDS
-                note(device.get(attr), field_strategy(caller, relation, facts, key))
-    for ticket in world.docs["service_tickets"]:
-        facts = world.user_facts(ticket.get("user_id"), ticket.get("country"))
-        relation = relation_to_user(caller, facts, graph)
-        contact = ticket.get("contact") or {}
-        for key in sorted(TICKET_CONTACT):
-            name = key.split(".")[1]
-            value = contact.get(name)
-            value = (value or {}).get("street") if name == "address" else value
-            # A phone exists only on tickets, as the requester gave it; a name, email or
-            # address may be a copy of someone else's record, so it proves nothing.
-            note(value, field_strategy(caller, relation, facts, key), primary=name == "phone")
-    return (secret - allowed) | {e for e in erased if len(e) >= 6}
-
-
 def count_shown(sel: Sel, served: Any, counts: Counter[str], parent: str | None = None) -> None:
     """How often each classified field was resolved on a row the caller was shown."""
     if served is None:
@@ -175,6 +76,7 @@ def count_shown(sel: Sel, served: Any, counts: Counter[str], parent: str | None 
 @dataclass
 class Prober:
     transport: Transport
+    store: Any  # the store the scenario was built in, which every transport serves
     world: World
     erased: set[str]
     pseudonyms: Pseudonyms
@@ -263,7 +165,7 @@ class Prober:
             if errors or not isinstance(served, dict) or "id" not in served:
                 self.run.add(caller, call.label, f"mutation failed: {answer.text[:300]}", False)
                 continue
-            self.world = await World.load(self.world_store, self.world.readings_of)
+            self.world = await World.load(self.store, self.world.readings_of)
             expect = Expectation(self.world, caller, self.categories())
             compare = Comparison(self.pseudonyms)
             compare.run(served, expect.payload(call.sel.type_name or "", served["id"],
@@ -360,14 +262,14 @@ class Prober:
                              f"answer shows it {counts.get(key, 0)} times")
 
     async def access_log(self, caller: Caller) -> set[Any]:
-        store = self.world_store
+        store = self.store
         rows = await store["access_log"].find(
             {"actor_sub": caller.sub, "purpose": caller.purpose}, {"_id": 1}).to_list(None)
         return {r["_id"] for r in rows}
 
     async def check_access_log(self, caller: Caller, label: str, expect: Expectation,
                                before: set[Any]) -> None:
-        store = self.world_store
+        store = self.store
         rows = await store["access_log"].find(
             {"actor_sub": caller.sub, "purpose": caller.purpose}).to_list(None)
         logged = {(r.get("subject_id"), f) for r in rows if r["_id"] not in before
@@ -382,82 +284,7 @@ class Prober:
             self.run.add(caller, label, f"access log of {subject} says {key} was shown; the "
                          "answer showed no such value of theirs", leak=False)
 
-    world_store: Any = None
-
-
-MOVABLE = ("WINDOW_OPENER", "BLIND", "ROLLER_SHUTTER")
-
-
-def mutation_args(world: World, caller: Caller) -> Any:
-    """How an account holder calls each mutation that returns a personal type, without changing
-    anything but adding a row (a movement, a ticket): the same values again, or an invitation
-    or acceptance made before. A mutation the table does not know fails the suite, so a new one
-    is probed as soon as it exists."""
-    me = world.users.get(caller.sub) if caller.role == "user" else None
-    homes = sorted(h for h, o in world.graph.owner_of.items() if o == caller.sub)
-    homes += sorted(world.graph.guest_homes(caller.sub))
-    movable = [d["_id"] for h in homes for d in sorted(world.docs["devices"],
-               key=lambda d: d["_id"]) if d["home_id"] == h and d["kind"] in MOVABLE][:1]
-    pending = [m for m in world.docs["memberships"] if m.get("status") == "PENDING"
-               and world.graph.owner_of.get(m["home_id"]) == caller.sub]
-    accepted = [m for m in world.docs["memberships"] if m.get("user_id") == caller.sub
-                and m["_id"].startswith("mbr_inv_")]
-    not_changing = {"revokeGuest", "leaveHome", "disconnectHome", "deleteMyAccount",
-                    "recordLegalDisclosure", "liftGagOrder", "revealContact", "notifyBreach",
-                    "confirmEmailChange"}
-
-    def choose(name: str, f: Any) -> list[tuple[str, dict[str, Any]]]:
-        if name in not_changing:
-            return []  # they remove, close or confirm something, or are staff-only: test_parity.py
-        if me is None:
-            return []
-        if name == "operateDevice":
-            return [(f"operateDevice({d})", {"deviceId": d, "position": 50}) for d in movable]
-        if name == "openServiceTicket":
-            return [(f"openServiceTicket({h})", {"input": {
-                "homeId": h, "channel": Enum("CALL"), "subject": "Probe: window stuck",
-                "phone": f"+45 70 {len(caller.sub):02d} {sum(map(ord, caller.sub)) % 100:02d} 30",
-            }}) for h in homes[-1:]]
-        if name == "updateMyProfile":
-            return [("updateMyProfile(same name)", {"displayName": me["display_name"]})]
-        if name == "restrictProcessing":
-            return [("restrictProcessing(same)", {"restricted": bool(me.get("restricted"))})]
-        if name == "setMarketingConsent":
-            return [("setMarketingConsent(same)",
-                     {"granted": bool(me.get("marketing_consent"))})]
-        if name == "objectToProcessing":
-            done = me.get("objections") or []
-            return [(f"objectToProcessing({k}) again", {"kind": Enum(k)}) for k in done]
-        if name == "inviteGuest":
-            return [(f"inviteGuest({m['_id']}) again",
-                     {"homeId": m["home_id"], "email": m["invited_email"]}) for m in pending]
-        if name == "acceptInvitation":
-            return [(f"acceptInvitation({m['_id']}) again", {"invitationId": m["_id"]})
-                    for m in accepted]
-        raise NotImplementedError(f"teach mutation_args how an account holder calls {name}")
-
-    return choose
 
 
 def labels_of(mismatch: Mismatch) -> str:
     return mismatch.path.split(".")[0]
-
-
-def locate(data: Any, needle: str, path: str = "") -> str:
-    if isinstance(data, str):
-        return path if needle in data else ""
-    if isinstance(data, dict):
-        for k, v in data.items():
-            found = locate(v, needle, f"{path}.{k}")
-            if found:
-                return found
-    if isinstance(data, list):
-        for n, v in enumerate(data):
-            found = locate(v, needle, f"{path}[{n}]")
-            if found:
-                return found
-    return "(errors or extensions)" if not path else ""
-
-
-def pseudonym_shape(value: Any) -> bool:
-    return isinstance(value, str) and bool(PSEUDONYM_SHAPE.match(value))

@@ -49,8 +49,8 @@ def summary(run: Run) -> str:
 async def probe_all(transport: Transport, built: Built, concurrency: int = 1) -> Run:
     world = await World.load(built.store)
     run = Run(transport.name)
-    prober = Prober(transport, world, built.scenario.erased_secrets, Pseudonyms(), run)
-    prober.world_store = built.store
+    prober = Prober(transport, built.store, world, built.scenario.erased_secrets, Pseudonyms(),
+                    run)
     prober.prepare()
     limit = asyncio.Semaphore(concurrency)
 

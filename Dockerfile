@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Dependencies first, exactly as locked (versions and hashes), so code changes reuse the layer.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
+
 # Only what `pip install .` needs (see .dockerignore): no tests, no node_modules,
 # and never the development secrets in .active-graph/.
 COPY pyproject.toml README.md ./
@@ -17,11 +21,12 @@ COPY authz ./authz
 COPY gateway ./gateway
 COPY resolvers ./resolvers
 COPY schema ./schema
-RUN pip install . \
+RUN pip install --no-deps . \
+    && pip check \
     && rm -rf /app/build \
     && useradd --system --uid 10001 --user-group --create-home --home-dir /home/app app
 
-USER app
+USER 10001:10001
 WORKDIR /home/app
 
 # Secrets come from the environment (ACTIVE_GRAPH_JWT_SECRET, ACTIVE_GRAPH_PSEUDONYM_KEY);

@@ -1,16 +1,21 @@
 # The two commands of the README: `make serve` and `make test`. Both set up everything they need.
+# Python packages come from requirements-dev.lock (exact versions and hashes; `make lock` after
+# changing pyproject.toml); the image installs requirements.lock (no test tools).
 PYTHON ?= python3
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := gateway/node_modules/.installed-stamp
 
-.PHONY: serve test lint bench install gateway-install clean
+.PHONY: serve test lint lock bench load install gateway-install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,9 +36,21 @@ test: $(STAMP) $(NODE_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy gateway schema resolvers authz
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# Re-resolve both lock files from pyproject.toml (needs the package index).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test $(LOCK_FLAGS) -o requirements-dev.lock
 
 bench: $(STAMP)
 	$(BIN)/python bench/masking.py
+
+# 50 concurrent clients for 60 s against `serve` on loopback (README "Limits and faults").
+load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) gateway/node_modules .active-graph

@@ -1,12 +1,14 @@
 """The ASGI application: /graphql behind JWT authentication, health and readiness probes."""
 
+import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from cross_web import HTTPException
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,25 +19,28 @@ from strawberry.asgi import GraphQL
 
 from authz.decisions import Decisions, load_decisions
 from authz.principal import Principal
-from gateway import privacy_routes
+from gateway import privacy_routes, tracing
 from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
+from gateway.cors import cors_middleware
+from gateway.failures import ErrorBoundary, error_response, store_unavailable
+from gateway.gates import CSRF_MESSAGE, preflighted, sdl_allowed
+from gateway.headers import SecurityHeaders
+from gateway.limits import RequestLimits
+from gateway.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from gateway.operation_record import OperationRecord
+from gateway.request_body import BadRequest, parse_body, parse_query_params
+from gateway.request_id import RequestIdMiddleware
 from gateway.request_log import RequestLog
 from gateway.settings import Settings, load_settings
-from resolvers.migrations import run_migrations
-from resolvers.rights.jobs import owners_of
-from resolvers.seed.loader import seed_if_empty
-from resolvers.store import Document, Store, open_store
+from gateway.startup import Startup
+from resolvers.store import Document, Store, is_unavailable, open_store
 from schema.build import build_schema
+from schema.error_codes import STORE_UNAVAILABLE
 
 log = logging.getLogger("active_graph")
-
-
-def error_response(status: int, message: str, code: str) -> JSONResponse:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+READY_TIMEOUT = 2.0  # seconds a readiness probe waits for the store
 
 
 class ContextGraphQL(GraphQL[Context, None]):
@@ -45,10 +50,37 @@ class ContextGraphQL(GraphQL[Context, None]):
         super().__init__(services.schema, **kwargs)
         self.services = services
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's own refusals (plain text) and ours as JSON errors."""
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            response = error_response(error.status_code, error.reason, "BAD_REQUEST")
+        except BadRequest as error:
+            response = error_response(error.status, str(error), error.code)
+        await response(scope, receive, send)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """A store outage is the service's state, not an answer: 503, whatever else happened."""
+        errors = response_data.get("errors") if isinstance(response_data, dict) else None
+        if any((e.get("extensions") or {}).get("code") == STORE_UNAVAILABLE for e in errors or ()):
+            return store_unavailable()
+        return super().create_response(response_data, sub_response)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        return parse_body(data)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        return parse_query_params(params)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         principal: Principal = request.state.principal
         services = self.services
-        context = make_context(services.store, services.settings, services.decisions, principal)
+        context = make_context(
+            services.store, services.settings, services.decisions, principal,
+            request_id=getattr(request.state, "request_id", None),
+        )
+        context.sdl_allowed = sdl_allowed(services.settings, request.headers)
         account = getattr(request.state, "account", None)
         if account is not None:
             context.loaders.users.prime(account["_id"], account)
@@ -63,6 +95,7 @@ class Services:
     verifier: TokenVerifier
     schema: Any
     subgraph: str | None
+    tracer_provider: TracerProvider | None = None
 
 
 class GraphQLEndpoint:
@@ -80,11 +113,20 @@ class GraphQLEndpoint:
             page = await self.graphql.render_graphql_ide(request)
             await page(scope, receive, send)
             return
+        if request.method == "GET" and "query" in request.query_params and \
+                not self.services.settings.development and not preflighted(request.headers):
+            await error_response(400, CSRF_MESSAGE, "CSRF_PREVENTION")(scope, receive, send)
+            return
         try:
             principal = await self.services.verifier.principal(request.headers.get("authorization"))
             account = await self._active_account(principal)
         except AuthError as error:
             await error_response(401, str(error), "UNAUTHENTICATED")(scope, receive, send)
+            return
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            await store_unavailable()(scope, receive, send)
             return
         scope.setdefault("state", {}).update(principal=principal, account=account)
         await self.graphql(scope, receive, send)
@@ -109,8 +151,11 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     services: Services = request.app.state.services
+    startup: Startup | None = getattr(request.app.state, "startup", None)
+    if startup is not None and not startup.ready.is_set():
+        return JSONResponse({"status": "starting"}, status_code=503)
     try:
-        await services.store.ping()
+        await asyncio.wait_for(services.store.ping(), READY_TIMEOUT)
     except Exception:  # the probe must answer, whatever the store raised
         log.warning("readiness check failed: store did not answer")
         return JSONResponse({"status": "unavailable"}, status_code=503)
@@ -118,20 +163,47 @@ async def readyz(request: Request) -> Response:
 
 
 def create_services(
-    settings: Settings | None = None, subgraph: str | None = None, store: Store | None = None
+    settings: Settings | None = None, subgraph: str | None = None, store: Store | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Services:
+    """`tracer_provider`: where spans go; by default OTLP if ACTIVE_GRAPH_OTLP_ENDPOINT is set."""
     settings = settings or load_settings()
     if subgraph != settings.subgraph:  # the job worker completes this subgraph's steps only
-        settings = dataclasses.replace(settings, subgraph=subgraph)
+        settings = settings.replace(subgraph=subgraph)
     decisions = load_decisions()
+    if tracer_provider is None and settings.otlp_endpoint:
+        tracer_provider = tracing.otlp_provider(settings.otlp_endpoint, subgraph)
+    extensions: list[Any] = [OperationRecord]
+    if tracer_provider is not None:
+        extensions.append(tracing.tracing_extension(tracer_provider))
     return Services(
         settings=settings,
-        store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases),
+        store=store or open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases,
+                                  settings.store_timeouts),
         decisions=decisions,
         verifier=TokenVerifier(settings, decisions),
-        schema=build_schema(subgraph, development=settings.development),
+        schema=build_schema(subgraph, development=settings.development, extensions=extensions,
+                            cost_budget=settings.cost_budget),
         subgraph=subgraph,
+        tracer_provider=tracer_provider,
     )
+
+
+def operations_middleware(services: Services, metrics: Metrics) -> list[Middleware]:
+    """Outermost first: the request id is set before anything logs, measures or traces."""
+    settings = services.settings
+    tracing_on = services.tracer_provider is not None
+    return [
+        Middleware(RequestIdMiddleware),
+        Middleware(RequestLog),
+        Middleware(MetricsMiddleware, metrics=metrics),
+        *([Middleware(tracing.TraceContextMiddleware)] if tracing_on else []),
+        Middleware(SecurityHeaders),
+        *cors_middleware(settings.cors_origins),
+        Middleware(ErrorBoundary),
+        Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
+                   max_header_bytes=settings.max_header_bytes),
+    ]
 
 
 def create_app(services: Services | None = None, *, seed: bool = True) -> Starlette:
@@ -139,31 +211,32 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.store.ensure_indexes(services.subgraph)  # a subgraph: its own only
-        await run_migrations(services.store, owners_of(services))
-        # This subgraph's (or, in one process, every owner's) part of erasures and retention:
-        # once now, then every ACTIVE_GRAPH_JOB_POLL_SECONDS until shutdown.
-        job_worker = privacy_routes.JobWorker(services)
-        await job_worker.run_once()
-        if seed and services.store.embedded:
-            await seed_if_empty(services.store, services.settings.households)
-        job_worker.start()
+        app.state.startup = startup = Startup(services, seed)
+        await startup.begin()  # a real store that is down: in the background (gateway.startup)
         try:
             yield
         finally:
-            await job_worker.stop()
+            await startup.stop()
+            if services.tracer_provider is not None:
+                services.tracer_provider.shutdown()  # sends the spans still queued
 
     endpoint = GraphQLEndpoint(services)
+    routes = [
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/privacy/export.json", privacy_routes.export_json, methods=["GET"]),
+        Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
+    ]
+    metrics = Metrics(services.store, [r.path for r in routes] + ["/metrics"])
+    settings = services.settings
+    routes.append(Route("/metrics", metrics_endpoint(
+        metrics, settings.metrics_token, settings.development
+    )))
     app = Starlette(
-        routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/privacy/export.json", privacy_routes.export_json, methods=["GET"]),
-            Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
-        ],
+        routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestLog)],
+        middleware=operations_middleware(services, metrics),
     )
     app.state.services = services
     return app

@@ -1,6 +1,5 @@
 """JWT bearer tokens: verified signature, issuer, audience and expiry, then a Principal."""
 
-import asyncio
 import time
 import uuid
 from collections.abc import Mapping
@@ -12,6 +11,7 @@ import jwt
 from authz.decisions import Decisions
 from authz.principal import ORGANISATIONS, Principal
 from authz.vocabulary import Role
+from gateway.jwks import JwksCache, SigningKeyError
 from gateway.settings import Settings
 from resolvers.seed.sales_companies import company_by_id
 
@@ -23,15 +23,36 @@ class AuthError(Exception):
     """The request carries no usable credentials. The message is safe to show to the caller."""
 
 
+# The reason for each refusal, never the values the token carried (PyJWT's messages may hold
+# them). The most specific class first.
+REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.ImmatureSignatureError, "token not valid yet"),
+    (jwt.InvalidAudienceError, "token is for another audience"),
+    (jwt.InvalidIssuerError, "token from another issuer"),
+    (jwt.InvalidSignatureError, "token signature does not verify"),
+    (jwt.InvalidAlgorithmError, "token algorithm not allowed"),
+    (jwt.DecodeError, "token is not a well-formed JWT"),
+)
+
+
+def reason(error: jwt.PyJWTError) -> str:
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"token lacks the required claim `{error.claim}`"
+    return next((text for kind, text in REASONS if isinstance(error, kind)), "invalid token")
+
+
 @dataclass
 class TokenVerifier:
     settings: Settings
     decisions: Decisions
-    _jwks: jwt.PyJWKClient | None = None
+    _jwks: JwksCache | None = None
 
     def __post_init__(self) -> None:
-        if self.settings.jwks_url:
-            self._jwks = jwt.PyJWKClient(self.settings.jwks_url, cache_keys=True)
+        settings = self.settings
+        if settings.jwks_url:
+            self._jwks = JwksCache(settings.jwks_url, settings.jwks_timeout_seconds,
+                                   settings.jwks_cache_seconds, settings.jwks_refetch_seconds)
 
     async def principal(self, authorization: str | None) -> Principal:
         token = bearer_token(authorization)
@@ -49,15 +70,15 @@ class TokenVerifier:
                 issuer=self.settings.jwt_issuer,
                 options={"require": REQUIRED_CLAIMS},
             )
-        except jwt.ExpiredSignatureError as error:
-            raise AuthError("token expired") from error
         except jwt.PyJWTError as error:
-            raise AuthError(f"invalid token: {error}") from error
+            raise AuthError(reason(error)) from error
+        except SigningKeyError as error:
+            raise AuthError(str(error)) from error
 
     async def _key(self, token: str) -> tuple[Any, str]:
         if self._jwks is None:
             return self.settings.jwt_secret, "HS256"
-        signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+        signing_key = await self._jwks.key(jwt.get_unverified_header(token).get("kid"))
         return signing_key.key, "RS256"
 
 
@@ -72,11 +93,11 @@ def principal_from_claims(claims: Mapping[str, Any], decisions: Decisions) -> Pr
     try:
         role = Role(claims["role"])
     except ValueError as error:
-        raise AuthError(f"unknown role {claims['role']!r}") from error
+        raise AuthError("unknown role") from error
     default_purpose, allowed = decisions.purposes(role)
     purpose = claims.get("purpose") or default_purpose
     if purpose not in allowed:
-        raise AuthError(f"purpose {purpose!r} is not allowed for role {role}")
+        raise AuthError("this purpose is not allowed for this role")
     organisation, company, country = ORGANISATIONS.get(role), None, None
     if role is Role.SALES_AGENT:
         sales_company = company_by_id(str(claims.get("sales_company", "")))

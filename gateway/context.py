@@ -23,6 +23,7 @@ class Context:
     guard: PrivacyGuard
     cursors: CursorSeal
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sdl_allowed: bool = False  # `_service { sdl }` (gateway.gates)
 
 
 async def load_home_graph(store: Store, principal: Principal) -> HomeGraph:
@@ -41,9 +42,11 @@ async def load_home_graph(store: Store, principal: Principal) -> HomeGraph:
 
 
 def make_context(
-    store: Store, settings: Settings, decisions: Decisions, principal: Principal
+    store: Store, settings: Settings, decisions: Decisions, principal: Principal,
+    request_id: str | None = None,
 ) -> Context:
-    request_id = uuid.uuid4().hex
+    """`request_id`: the HTTP request's (gateway.request_id), so logs and access log agree."""
+    request_id = request_id or uuid.uuid4().hex
 
     async def graph() -> HomeGraph:
         return await load_home_graph(store, principal)

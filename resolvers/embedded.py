@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -61,20 +61,36 @@ _RESULT_CHANGING_AGGREGATE_OPTIONS = ("session", "let", "collation", "hint")
 
 
 class CommandCounter(monitoring.CommandListener):
-    """Counts round trips. Register on a real client with ``event_listeners=[counter]``."""
+    """Counts round trips. Register on a real client with ``event_listeners=[counter]``.
+
+    `count` and `commands` are the round trips since the last `reset` (tests count them; a
+    long-running service keeps only the last RECENT names); `totals` counts every command by
+    name since start and is never reset (the `/metrics` endpoint serves it).
+    """
+
+    RECENT = 10_000
 
     def __init__(self) -> None:
-        self.commands: list[str] = []
+        self._recent: deque[str] = deque(maxlen=self.RECENT)
+        self._since_reset = 0
+        self.totals: Counter[str] = Counter()
 
     @property
     def count(self) -> int:
-        return len(self.commands)
+        return self._since_reset
+
+    @property
+    def commands(self) -> list[str]:
+        return list(self._recent)
 
     def reset(self) -> None:
-        self.commands.clear()
+        self._recent.clear()
+        self._since_reset = 0
 
     def record(self, command_name: str) -> None:
-        self.commands.append(command_name)
+        self._recent.append(command_name)
+        self._since_reset += 1
+        self.totals[command_name] += 1
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         self.record(event.command_name)

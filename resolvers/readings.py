@@ -4,6 +4,7 @@ Every series is computed by an aggregation pipeline from the stored per-hour sum
 month of data costs one query and never touches individual samples unless RAW is asked for.
 """
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,17 @@ from resolvers.store import Document, Store
 
 MAX_RAW_POINTS = 5000
 MAX_RANGE = timedelta(days=366)
+MAX_RAW_RANGE = timedelta(days=7)  # RAW unwinds every sample: longer ranges ask for HOUR or DAY
+RAW_SAMPLE_INTERVAL = timedelta(minutes=10)  # the sensors sample six times an hour
+BUCKET_WIDTH = {"RAW": RAW_SAMPLE_INTERVAL, "HOUR": timedelta(hours=1), "DAY": timedelta(days=1)}
+
+
+def points_in_range(start: datetime, end: datetime, bucket: str) -> int:
+    """How many points a series of this range and bucket can hold (the cost estimate's size)."""
+    if end <= start or bucket not in BUCKET_WIDTH:
+        return 0
+    points = math.ceil((end - start) / BUCKET_WIDTH[bucket]) + (bucket == "DAY")
+    return min(points, MAX_RAW_POINTS) if bucket == "RAW" else points
 
 
 async def latest_samples(store: Store, device_ids: list[str]) -> list[Document]:

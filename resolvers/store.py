@@ -6,11 +6,12 @@ everything above this module runs the same code on either. Every command is coun
 prove that round trips do not grow with the number of rows.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 
 from resolvers.embedded import CommandCounter, EmbeddedMongoClient
 
@@ -96,6 +97,14 @@ COLLECTION_OWNERS: Mapping[str, str] = {
 }
 
 
+def is_unavailable(error: BaseException | None) -> bool:
+    """The store did not answer in time or could not be reached (as opposed to refusing a
+    command): a caller may try again once it is back."""
+    if isinstance(error, (ConnectionFailure, ExecutionTimeout)):
+        return True
+    return isinstance(error, PyMongoError) and error.timeout
+
+
 @dataclass
 class Store:
     client: Any
@@ -129,23 +138,50 @@ class Store:
     async def is_empty(self) -> bool:
         return await self["users"].find_one({}, {"_id": 1}) is None
 
-    async def replace_all(self, documents: Mapping[str, Sequence[Document]]) -> None:
-        """Load a full data set. Each collection is emptied first, so seeding twice is safe."""
-        for name, docs in documents.items():
+    async def replace_all(
+        self, documents: Mapping[str, Sequence[Document]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Load a full data set. Each collection is emptied first, so seeding twice is safe.
+        `progress(done, total)` is called after each collection."""
+        for done, (name, docs) in enumerate(documents.items(), start=1):
             await self[name].delete_many({})
             if docs:
                 await self[name].insert_many(list(docs), ordered=False)
+            if progress is not None:
+                progress(done, len(documents))
         await self.ensure_indexes()
 
     async def close(self) -> None:
         await self.client.close()
 
 
-def open_store(uri: str | None, db_name: str, databases: Mapping[str, str] | None = None) -> Store:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the real back end waits (PyMongo's client-side operation timeout, CSOT): an
+    operation (`timeoutMS`, server selection and retries included), finding a server, and
+    opening a connection. None: PyMongo's default (no operation timeout; 30 s and 20 s)."""
+
+    operation_ms: int | None = None
+    server_selection_ms: int | None = None
+    connect_ms: int | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        options = {"timeoutMS": self.operation_ms,
+                   "serverSelectionTimeoutMS": self.server_selection_ms,
+                   "connectTimeoutMS": self.connect_ms}
+        return {name: value for name, value in options.items() if value is not None}
+
+
+def open_store(
+    uri: str | None, db_name: str, databases: Mapping[str, str] | None = None,
+    timeouts: Timeouts | None = None,
+) -> Store:
     counter = CommandCounter()
     routes = dict(databases or {})
     if uri:
-        client: Any = AsyncMongoClient(uri, event_listeners=[counter], tz_aware=False)
+        options = (timeouts or Timeouts()).client_options()
+        client: Any = AsyncMongoClient(uri, event_listeners=[counter], tz_aware=False, **options)
         return Store(client, db_name, counter, embedded=False, databases=routes)
     return Store(EmbeddedMongoClient(counter=counter), db_name, counter, embedded=True,
                  databases=routes)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from authz.subject import conditions_of
 from authz.vocabulary import Condition
 from resolvers.errors import invalid
-from resolvers.readings import MAX_RANGE, reading_series
+from resolvers.readings import MAX_RANGE, MAX_RAW_RANGE, reading_series
 from resolvers.store import Document
 
 if TYPE_CHECKING:
@@ -45,12 +45,17 @@ def naive_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def reading_range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+def reading_range(
+    start: datetime, end: datetime, bucket: str = "HOUR"
+) -> tuple[datetime, datetime]:
     start, end = naive_utc(start), naive_utc(end)
     if end <= start:
         raise invalid("`to` must be after `from`", "to")
     if end - start > MAX_RANGE:
         raise invalid(f"a range may span at most {MAX_RANGE.days} days", "from")
+    if bucket == "RAW" and end - start > MAX_RAW_RANGE:
+        raise invalid(f"a RAW series may span at most {MAX_RAW_RANGE.days} days; ask for HOUR "
+                      "or DAY buckets for longer ranges", "from")
     return start, end
 
 

@@ -252,7 +252,10 @@ class RightsQuery:
         "histories, GET /privacy/export.json streams the same document.",
     )
     async def export_my_data(self, info: Ctx) -> JSON:
-        document = await export.export_document(info.context, account_holder(info.context))
+        ctx = info.context
+        document = await export.export_document(
+            ctx, account_holder(ctx), max_bytes=ctx.settings.export_max_bytes
+        )
         return document  # type: ignore[return-value]  # JSON is any JSON value
 
     @strawberry.field(metadata=served_by(ACCOUNTS), description="Invitations to your email (§8).")

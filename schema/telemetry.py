@@ -121,7 +121,7 @@ class Device:
     ) -> list[ReadingBucket]:
         if not info.context.guard.admits("Reading", self.subject):
             return []
-        start, end = queries.reading_range(from_, to)
+        start, end = queries.reading_range(from_, to, bucket.value)
         rows = await queries.reading_series(
             info.context.store, self.id, str(kind), start, end, bucket.value
         )

@@ -16,6 +16,7 @@ from gateway.app import create_app, create_services
 from gateway.auth import issue_dev_token
 from gateway.settings import Settings
 from tests.conftest import Api
+from tests.hostile_support import JwksServer
 
 ME = "{ me { id } }"
 
@@ -162,9 +163,7 @@ async def test_closed_account_token_stops_working(fresh_api: Api) -> None:
     assert_unauthenticated(response.status_code, response.text, response.json())
 
 
-# ---- RS256 through a JWKS URL ----
-
-JWKS_URL = "https://issuer.example/jwks"
+# ---- RS256 through a JWKS URL (a real JWKS endpoint on loopback) ----
 
 
 @pytest.fixture
@@ -175,28 +174,18 @@ def rsa_key() -> rsa.RSAPrivateKey:
 @dataclass
 class JwksApp:
     client: AsyncClient
-    looked_up: list[str]
+    server: JwksServer
 
 
 @pytest.fixture
-async def jwks_app(
-    api: Api, rsa_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[JwksApp]:
-    settings = Settings(**{**vars(api.settings), "jwks_url": JWKS_URL})
-    services = create_services(settings, store=api.store)
-    assert services.verifier._jwks is not None
-    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
-    key = jwt.PyJWK({**public_jwk, "kid": "test-key", "alg": "RS256", "use": "sig"})
-    looked_up: list[str] = []
-
-    def signing_key(token: str) -> jwt.PyJWK:
-        looked_up.append(token)
-        return key
-
-    monkeypatch.setattr(services.verifier._jwks, "get_signing_key_from_jwt", signing_key)
-    app = create_app(services, seed=False)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as c:
-        yield JwksApp(c, looked_up)
+async def jwks_app(api: Api, rsa_key: rsa.RSAPrivateKey) -> AsyncIterator[JwksApp]:
+    with JwksServer() as server:
+        server.publish(rsa_key, "test-key")
+        settings = Settings(**{**vars(api.settings), "jwks_url": server.url})
+        app = create_app(create_services(settings, store=api.store), seed=False)
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield JwksApp(client, server)
 
 
 async def test_rs256_token_verified_through_jwks(
@@ -209,7 +198,7 @@ async def test_rs256_token_verified_through_jwks(
     )
     assert response.status_code == 200, response.text
     assert response.json()["data"] == {"me": {"id": "usr_anna"}}
-    assert jwks_app.looked_up == [token]
+    assert jwks_app.server.requests == 1
 
 
 async def test_hs256_dev_token_rejected_when_jwks_configured(

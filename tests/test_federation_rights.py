@@ -366,14 +366,14 @@ async def test_each_service_runs_its_worker_at_start_up_and_then_in_the_backgrou
     values = await person_values(fed.store, "usr_anna")
     await erasure.erase_account(fed.env(ACCOUNTS), "usr_anna")
     # Start-up: the telemetry service, started with no background loop, does its part at once.
-    quiet = dataclasses.replace(fed.env(TELEMETRY).settings, job_poll_seconds=0)
+    quiet = fed.env(TELEMETRY).settings.replace(job_poll_seconds=0)
     telemetry = create_app(dataclasses.replace(fed.env(TELEMETRY), settings=quiet), seed=False)
     async with telemetry.router.lifespan_context(telemetry):
         assert (await fed.job())["claims"] == {}
         assert "rekey_telemetry_data" in (await fed.job())["steps_done"]
     # Background: all three services polling every 50 ms finish the job without being asked.
     for owner in SUBGRAPHS:
-        settings = dataclasses.replace(fed.env(owner).settings, job_poll_seconds=0.05)
+        settings = fed.env(owner).settings.replace(job_poll_seconds=0.05)
         fed.services[owner] = dataclasses.replace(fed.env(owner), settings=settings)
     await erasure.erase_account(fed.env(ACCOUNTS), "usr_clara")
     apps = [create_app(fed.env(owner), seed=False) for owner in SUBGRAPHS]

@@ -7,6 +7,7 @@ truth table (the matrix, written out) lists that combination, the strategy must 
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from authz.keys import pseudonym_key
 from authz.strategies import ValueKind
 from authz.vocabulary import Condition, Relation, Strategy
 from schema.build import build_schema
+from schema.datetimes import serialize as serialize_datetime
 from schema.directives import PERSONAL, PersonalSpec
 from tests.conftest import Api
 from tests.policy.truth_table import lookup
@@ -133,6 +135,8 @@ def expected_value(spec: PersonalSpec, strategy: Strategy, raw: Any, root_key: b
                 "city": value.get("city"), "country": value.get("country")}
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, datetime):
+        return serialize_datetime(value)  # ISO 8601 with its UTC offset
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 

@@ -209,3 +209,19 @@ async def test_the_restriction_flag_is_not_shown_to_other_account_holders(api: A
     query = '{ home(id: "hom_anna_main") { owner { processingRestricted } } }'
     assert (await api.data("ben", query))["home"]["owner"]["processingRestricted"] is None
     assert (await api.data("anna", query))["home"]["owner"]["processingRestricted"] is False
+
+
+async def test_a_restricted_guest_is_not_shown_to_staff_through_memberships(
+    fresh_api: Api,
+) -> None:
+    """david restricted processing and is a guest in clara's home: support sees clara's home,
+    but not that david belongs to it; the DPO does."""
+    await fresh_api.store["memberships"].insert_one({
+        "_id": "mbr_clara_david", "home_id": "hom_clara", "user_id": "usr_david",
+        "role": "GUEST", "invited_email": None, "status": "ACTIVE", "guest_slot": 0,
+    })
+    query = '{ home(id: "hom_clara") { members { user { id } } } }'
+    support = await fresh_api.data("velux-support", query)
+    assert "usr_david" not in repr(support) and support["home"]["members"]
+    dpo = await fresh_api.data("velux-dpo", query)
+    assert "usr_david" in repr(dpo)

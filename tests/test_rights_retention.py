@@ -159,7 +159,7 @@ def test_cli_retention_run_shows_progress_and_a_summary(
     assert cli.main(["retention", "run", "--now", "2027-06-01T00:00:00+00:00"]) == 0
     captured = capsys.readouterr()
     assert "users processed: 2" in captured.out and "receipt: job_retention_" in captured.out
-    assert "[" + "#" * 30 + "] 2/2 users" in captured.err
+    assert "2/2 users" in captured.err  # the progress bar, on stderr
 
     assert cli.main(["retention", "run", "--now", "2027-06-01"]) == 0
     assert "nothing to do" in capsys.readouterr().out
@@ -167,6 +167,5 @@ def test_cli_retention_run_shows_progress_and_a_summary(
 
 
 def test_cli_rejects_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        cli.main(["retention", "run", "--now", "next tuesday"])
+    assert cli.main(["retention", "run", "--now", "next tuesday"]) == 2
     assert "not a date" in capsys.readouterr().err

@@ -10,7 +10,7 @@ from gateway.app import create_app, create_services
 from schema.ownership import SUBGRAPHS
 from tests.conftest import Api
 
-LINK = '@link(url: "https://specs.apollo.dev/federation/v2.7"'
+LINK = '@link(url: "https://specs.apollo.dev/federation/v2.9"'
 ENTITY_OWNERS = {"User": "accounts", "Home": "accounts", "Device": "telemetry",
                  "ServiceTicket": "support"}
 FEDERATION_FIELDS = {"_entities", "_service"}
@@ -60,7 +60,7 @@ def keyed_types(document: graphql.DocumentNode) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("name", SUBGRAPHS)
-async def test_subgraph_sdl_parses_and_links_federation_2_7(
+async def test_subgraph_sdl_parses_and_links_federation_2_9(
     subgraph_sdl: dict[str, str], name: str
 ) -> None:
     sdl = subgraph_sdl[name]

@@ -11,12 +11,14 @@ movements made by a guest carry no actor. A guest's export holds their own membe
 app events and the movements they made, and nothing of the host's home.
 """
 
+import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import date, datetime
 from typing import Any
 
 from authz.strategies import partial_email
+from resolvers.errors import ApiError
 from resolvers.rights import consent, disclosures, outbox
 from resolvers.rights import requests as privacy_requests
 from resolvers.rights.common import Env, utcnow
@@ -24,6 +26,7 @@ from resolvers.store import Document
 
 FORMAT = "velux-active-export/1"
 CHUNK = 64 * 1024
+STREAMED_ROUTE = "/privacy/export.json"
 BATCH = 500
 
 
@@ -144,7 +147,7 @@ class Exporter:
         yield "]"
 
 
-async def export_chunks(env: Env, user_id: str) -> AsyncIterator[str]:
+async def export_chunks(env: Env, user_id: str) -> AsyncGenerator[str, None]:
     """The caller's export as JSON text in chunks of about 64 KiB, recorded as an ACCESS request.
     The request is completed only once the last chunk has been produced."""
     user = await consent.load_user(env, user_id)
@@ -164,7 +167,28 @@ async def export_chunks(env: Env, user_id: str) -> AsyncIterator[str]:
     await privacy_requests.complete_request(env, request)
 
 
-async def export_document(env: Env, user_id: str) -> Document:
-    parts = [chunk async for chunk in export_chunks(env, user_id)]
+class ExportTooLarge(ApiError):
+    """The export is too large for one GraphQL response: the streamed route serves it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            f"Your export is larger than {max_bytes} bytes, too large for one GraphQL response. "
+            f"Download it from GET {STREAMED_ROUTE} with the same token.",
+            code="EXPORT_TOO_LARGE",
+        )
+        self.extensions.update(limit=max_bytes, streamedAt=STREAMED_ROUTE)
+
+
+async def export_document(env: Env, user_id: str, max_bytes: int | None = None) -> Document:
+    """The whole export in memory; ExportTooLarge as soon as it passes `max_bytes`. The ACCESS
+    request then stays open until the streamed route completes it."""
+    parts: list[str] = []
+    size = 0
+    async with contextlib.aclosing(export_chunks(env, user_id)) as chunks:
+        async for chunk in chunks:
+            size += len(chunk.encode())
+            if max_bytes is not None and size > max_bytes:
+                raise ExportTooLarge(max_bytes)
+            parts.append(chunk)
     document: Document = json.loads("".join(parts))
     return document

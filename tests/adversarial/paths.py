@@ -32,7 +32,7 @@ from tests.adversarial.oracle import MATRIX_FIELDS
 from tests.adversarial.selection import MAX_DEPTH, Enum, Sel
 
 PAGE = 3  # rows asked of nested connections
-ROOT_PAGE = 50  # rows asked of root connections
+ROOT_PAGE = 10  # rows asked of root connections (each multiplies the cost of its subtree)
 EXTRA_LEAVES = {"Membership": ("role", "status"), "Movement": ("at",), "AppEvent": ("at",),
                 "ServiceTicket": ("createdAt",)}
 PAGE_INFO = ("hasNextPage", "endCursor", "hasPreviousPage", "startCursor")

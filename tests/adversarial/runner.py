@@ -11,18 +11,33 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, parse
 
+from schema.build import build_schema
+from schema.cost import estimate_cost
 from tests.adversarial.calls import args_for, ids_of, mutation_args
 from tests.adversarial.canaries import canaries, locate
 from tests.adversarial.compare import Comparison, Mismatch, Pseudonyms
 from tests.adversarial.oracle import Caller
 from tests.adversarial.paths import RootCall, personal_fields, root_calls
-from tests.adversarial.selection import Sel, batches, leaves, render, split, token_count
+from tests.adversarial.selection import (
+    TOKEN_BUDGET,
+    Sel,
+    batches,
+    estimate,
+    leaves,
+    render,
+    split,
+    token_count,
+)
 from tests.adversarial.transports import Answer, Transport
 from tests.adversarial.world import Expectation, World
 
 TOKEN_LIMIT = 3000  # schema/build.py MAX_TOKENS
+# Of the server's cost budget, the share one generated request may use. Through the gateway a
+# subgraph is asked for all the entities of a step at once, which can cost more than the
+# estimate of the whole operation, so the requests leave room.
+COST_SHARE = 0.5
 
 
 @dataclass
@@ -83,6 +98,7 @@ class Prober:
     run: Run
     hops: int = 3
     all_calls: list[RootCall] = field(default_factory=list)
+    _cost_schema: GraphQLSchema | None = None
     labels: dict[int, str] = field(default_factory=dict)
     batches: list[list[Sel]] = field(default_factory=list)
 
@@ -99,21 +115,37 @@ class Prober:
         return list(root_calls(self.schema, args_for(self.world), ids, hops=self.hops))
 
     def prepare(self) -> None:
-        """The requests, once for every caller: root calls split under the limits, packed."""
+        """The requests, once for every caller: root calls split within the server's limits
+        (tokens, and the estimated cost, which multiplies along nested lists), packed."""
         self.all_calls = self.calls()
         roots: list[tuple[str, Sel]] = []
         for call in self.all_calls:
-            pieces = split(call.sel)
+            pieces = split(call.sel, self.fits)
             for n, piece in enumerate(pieces):
                 piece.alias = f"{call.sel.key}_{n}" if len(pieces) > 1 else call.sel.key
                 if "id" in piece.args and piece.children:
                     piece.fragment = f"{piece.name}_{n}"  # the same for every id
                 roots.append((call.label, piece))
         self.labels = {id(sel): label for label, sel in roots}
-        self.batches = list(batches([sel for _, sel in roots]))
+        self.batches = list(batches([sel for _, sel in roots], self.fits))
         for batch in self.batches:
             query, _ = render(batch)
             assert token_count(query) < TOKEN_LIMIT, f"{token_count(query)} tokens"
+
+    def fits(self, roots: list[Sel], operation: str = "query") -> bool:
+        query, variables = render(roots, operation)
+        if estimate(query) > TOKEN_BUDGET:
+            return False
+        cost = estimate_cost(self.cost_schema, parse(query), None, variables)
+        return cost is None or cost <= self.transport.settings.cost_budget * COST_SHARE
+
+    @property
+    def cost_schema(self) -> GraphQLSchema:
+        """The served schema with its demand-control directives, to estimate a request's cost
+        the way the server will (schema/cost.py); used to stay within the limit, not to judge."""
+        if self._cost_schema is None:
+            self._cost_schema = build_schema(self.transport.subgraph)._schema
+        return self._cost_schema
 
     async def probe(self, caller: Caller) -> None:
         if not self.batches:

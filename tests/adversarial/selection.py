@@ -6,7 +6,7 @@ question and the oracle cannot disagree about what was asked.
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -138,45 +138,49 @@ def size(sel: Sel) -> int:
     return estimate(render_sel(sel, {}))
 
 
-def split(sel: Sel, budget: int = TOKEN_BUDGET) -> list[Sel]:
-    """Copies of one selection, each under the budget, that together ask for everything.
-    Every copy keeps the scalar leaves of its node (ids among them) so answers can be matched,
-    and holds at most one piece of each branch, so no two siblings share a response key."""
-    if size(sel) <= budget or not sel.children:
+Fits = Callable[[list[Sel]], bool]
+"""Whether one request made of these root selections stays within the server's limits."""
+
+
+def within_tokens(roots: list[Sel]) -> bool:
+    return estimate(render(roots)[0]) <= TOKEN_BUDGET
+
+
+def split(sel: Sel, fits: Fits = within_tokens,
+          wrap: Callable[[Sel], list[Sel]] = lambda s: [s]) -> list[Sel]:
+    """Copies of one root selection, each within the limits, that together ask for everything.
+    `wrap` puts a piece of this node back into its whole request (a cost multiplies along the
+    path, so a piece is measured in place). Every copy keeps the scalar leaves of its node (ids
+    among them) so answers can be matched, and holds at most one piece of each branch, so no
+    two siblings share a response key."""
+    if not sel.children or fits(wrap(sel)):
         return [sel]
     leaves = [c for c in sel.children if not c.children]
     branches = [c for c in sel.children if c.children]
-    base = size(sel.with_children(leaves or sel.children[:1]))
+
+    def in_place(children: list[Sel]) -> list[Sel]:
+        return wrap(sel.with_children([*leaves, *children]))
+
     copies: list[list[Sel]] = [[]]
     for branch in branches:
-        for piece in split(branch, budget - base):
+        for piece in split(branch, fits, lambda p: in_place([p])):
             target = copies[-1]
-            taken = {c.key for c in target}
-            if piece.key in taken or size(sel.with_children([*leaves, *target, piece])) > budget:
+            if piece.key in {c.key for c in target} or not fits(in_place([*target, piece])):
                 copies.append([piece])
             else:
                 target.append(piece)
     return [sel.with_children([*leaves, *group]) for group in copies if group] or [sel]
 
 
-def batches(roots: list[Sel], budget: int = TOKEN_BUDGET) -> Iterator[list[Sel]]:
-    """Pack root selections into requests under the alias, token and depth limits."""
+def batches(roots: list[Sel], fits: Fits = within_tokens) -> Iterator[list[Sel]]:
+    """Pack root selections into requests within the alias, token, cost and depth limits."""
     batch: list[Sel] = []
-    fragments: dict[str, str] = {}
-    used = 0
     for root in roots:
         assert depth(root) <= MAX_DEPTH, f"{root.key} is {depth(root)} deep"
-        known = dict(fragments)
-        cost = estimate(render_sel(root, {}, known))
-        cost += sum(estimate(f) for name, f in known.items() if name not in fragments)
-        if batch and (len(batch) + 1 > MAX_ALIASES - 1 or used + cost > budget):
+        if batch and (len(batch) + 1 > MAX_ALIASES - 1 or not fits([*batch, root])):
             yield batch
-            batch, fragments, used = [], {}, 0
-            known = {}
-            cost = estimate(render_sel(root, {}, known)) + sum(map(estimate, known.values()))
+            batch = []
         batch.append(root)
-        fragments.update(known)
-        used += cost
     if batch:
         yield batch
 

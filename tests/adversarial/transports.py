@@ -53,6 +53,7 @@ class Transport:
     """Posts GraphQL as a caller; knows the schema it serves."""
 
     name: str
+    subgraph: str | None = None  # the part of the graph it serves (None: all of it)
     reports: bool  # whether `extensions.privacy` reaches the client
     federated_entry: bool  # whether `_entities` and `_service` may be asked directly
 
@@ -93,6 +94,7 @@ class InProcess(Transport):
     def __init__(self, name: str, settings: Settings, client: httpx.AsyncClient) -> None:
         super().__init__(settings, client, "http://testserver/graphql")
         self.name = name
+        self.subgraph = None if name == "single" else name
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,7 @@ nothing at all, like an id that never existed.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.adversarial.compare import ANYTHING, Check, CursorOf, OneOf, Unordered
@@ -51,7 +51,10 @@ DEFAULT_PAGE = 20
 
 
 def json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    """A stored value as the API serves it: naive datetimes mean UTC and carry the offset."""
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).isoformat()
+    return value
 
 
 @dataclass

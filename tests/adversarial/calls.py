@@ -103,3 +103,26 @@ def mutation_args(world: World, caller: Caller) -> Any:
         raise NotImplementedError(f"teach mutation_args how an account holder calls {name}")
 
     return choose
+
+
+def state_changing_args(world: World, caller: Caller, email_code: str | None) -> Any:
+    """The mutations that remove, close or confirm something, each called once by the account
+    holder it belongs to (test_state_changes.py, on a store of its own)."""
+    me = caller.sub
+    guests = sorted(m["_id"] for m in world.docs["memberships"] if m.get("role") == "GUEST"
+                    and world.graph.owner_of.get(m["home_id"]) == me)
+    guest_of = sorted(world.graph.guest_homes(me))
+    owned = sorted(h for h, o in world.graph.owner_of.items() if o == me)
+
+    def choose(name: str, f: Any) -> list[tuple[str, dict[str, Any]]]:
+        if name == "revokeGuest":
+            return [(f"revokeGuest({m})", {"membershipId": m}) for m in guests]
+        if name == "leaveHome":
+            return [(f"leaveHome({h})", {"homeId": h}) for h in guest_of]
+        if name == "disconnectHome":
+            return [(f"disconnectHome({h})", {"homeId": h}) for h in owned[-1:]]
+        if name == "confirmEmailChange" and email_code:
+            return [("confirmEmailChange(code)", {"token": email_code})]
+        return []
+
+    return choose

@@ -19,7 +19,7 @@ from tests.adversarial.calls import args_for, ids_of, mutation_args
 from tests.adversarial.canaries import canaries, locate
 from tests.adversarial.compare import Comparison, Mismatch, Pseudonyms
 from tests.adversarial.oracle import Caller
-from tests.adversarial.paths import RootCall, personal_fields, root_calls
+from tests.adversarial.paths import ArgsFor, RootCall, personal_fields, root_calls
 from tests.adversarial.selection import (
     TOKEN_BUDGET,
     Sel,
@@ -178,13 +178,14 @@ class Prober:
                 kept.append(call)
         return kept
 
-    async def probe_mutations(self, caller: Caller) -> None:
+    async def probe_mutations(self, caller: Caller, args: ArgsFor | None = None) -> None:
         """Mutation payloads that return personal types, called the way an account holder
-        would: each returns a row (new or unchanged) whose every generated path is checked."""
+        would (`args`; by default calls that change nothing but add a row): each returns a row
+        whose every generated path is checked against the store as it is afterwards."""
         if self.transport.schema is None or self.transport.schema.mutation_type is None:
             return
-        calls = list(root_calls(self.schema, mutation_args(self.world, caller), {},
-                                hops=self.hops, operation="mutation"))
+        chosen = args or mutation_args(self.world, caller)
+        calls = list(root_calls(self.schema, chosen, {}, hops=self.hops, operation="mutation"))
         for call in calls:
             if not call.sel.children:
                 continue

@@ -618,6 +618,15 @@ class Expectation:
         if type_name == "Membership":
             row = next((m for m in w.docs["memberships"] if m["_id"] == row_id), None)
             return self.membership(row, sels) if row else None
+        if type_name == "PrivacyRequest":
+            row = next((r for r in w.docs["privacy_requests"] if r["_id"] == row_id), None)
+            if row is None:
+                return None
+            facts = w.user_facts(row.get("user_id"))
+            relation = relation_to_user(self.caller, facts, w.graph)
+            if not row_visible(self.caller, relation, facts, "PrivacyRequest"):
+                return None
+            return self.privacy_request(row, sels)
         if type_name == "Movement":
             row = next((m for m in w.docs["movements"] if m["_id"] == row_id), None)
             if row is None or not self.product_visible(row["home_id"], "Movement"):

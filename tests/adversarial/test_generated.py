@@ -13,20 +13,18 @@ subgraph app, and the real Apollo gateway in front of the three subgraphs.
 import asyncio
 import os
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from gateway.federation import NODE_MODULES
 from gateway.settings import Settings
 from schema.ownership import SUBGRAPHS
 from tests.adversarial.compare import Pseudonyms
 from tests.adversarial.conftest import Built
 from tests.adversarial.oracle import CALLERS
 from tests.adversarial.runner import Finding, Prober, Run
-from tests.adversarial.transports import Transport, gateway, in_process
+from tests.adversarial.transports import Gateway, Transport, in_process
 from tests.adversarial.world import World
 
 REPORT_LINES = 60
@@ -92,12 +90,5 @@ async def test_each_subgraph(built: Built, settings: Settings, subgraph: str) ->
 
 
 @pytest.mark.gateway
-@pytest.mark.skipif(shutil.which("node") is None, reason="`node` (Node.js >= 20) is not on PATH")
-@pytest.mark.skipif(not (NODE_MODULES / "@apollo" / "gateway").is_dir(),
-                    reason="gateway/node_modules is missing: run `make gateway-install`")
-async def test_gateway(built: Built, settings: Settings, tmp_path: Path) -> None:
-    async with in_process(settings, built.store, None) as single:
-        sdl = (await single.post(CALLERS[0], "{ _service { sdl } }")).body["data"]["_service"]
-    async with gateway(settings, built.store, tmp_path) as federated:
-        await federated.load_schema(CALLERS[0], sdl["sdl"])
-        assert_clean(await probe_all(federated, built, concurrency=3))
+async def test_gateway(built: Built, federated: Gateway) -> None:
+    assert_clean(await probe_all(federated, built, concurrency=3))

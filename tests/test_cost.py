@@ -11,6 +11,7 @@ import pytest
 
 from gateway.cli import SAMPLE_QUERY
 from gateway.settings import Settings
+from resolvers.seed.personas import PERSONAS
 from schema.build import build_schema
 from schema.cost import DEFAULT_BUDGET, estimate_cost
 from schema.ownership import SUBGRAPHS
@@ -33,8 +34,21 @@ def readings(days: float, bucket: str) -> str:
             f"bucket: {bucket}) {{ average }}")
 
 
+PERSONA_NAMED = re.compile(r"\((" + "|".join(p.name for p in PERSONAS) + r")\b")
+
+
 def readme_operations() -> list[str]:
-    return re.findall(r"```graphql\n(.*?)```", README.read_text(), re.S)
+    return [operation for _, operation in readme_examples()]
+
+
+def readme_examples() -> list[tuple[str, str]]:
+    """Each ```graphql block of the README with the persona its text names (default anna)."""
+    text = README.read_text()
+    examples = []
+    for block in re.finditer(r"```graphql\n(.*?)```", text, re.S):
+        named = PERSONA_NAMED.findall(text[max(0, block.start() - 600):block.start()])
+        examples.append((named[-1] if named else "anna", block.group(1)))
+    return examples
 
 
 # ---- the estimate ----
@@ -107,12 +121,12 @@ def test_costs_are_declared_with_the_demand_control_directives(subgraph: str | N
 # ---- the budget on the real app ----
 
 async def test_the_default_budget_serves_every_readme_query_and_the_dashboard(api: Api) -> None:
-    operations = [*readme_operations(), SAMPLE_QUERY]
-    assert len(operations) >= 2
-    for operation in operations:
+    examples = [*readme_examples(), ("anna", SAMPLE_QUERY)]
+    assert len({who for who, _ in examples}) >= 5, "an example for each kind of persona"
+    for who, operation in examples:
         cost = estimate(operation)
         assert cost is not None and cost <= DEFAULT_BUDGET, (cost, operation)
-        body = await api.gql("anna", operation)
+        body = await api.gql(who, operation)
         assert "COST_LIMIT" not in error_codes(body), operation
         assert "errors" not in body, body["errors"]
 

@@ -8,8 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := gateway/node_modules/.installed-stamp
+CONSOLE_STAMP := console/dist/.built-stamp
+CONSOLE_SOURCES := console/package.json console/package-lock.json console/build.mjs \
+	$(wildcard console/src/*)
+CHROMIUM ?= chromium
 
-.PHONY: serve test lint lock bench load install gateway-install clean
+.PHONY: serve test lint lock bench load install gateway-install console browser clean
 
 $(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +30,31 @@ $(NODE_STAMP): gateway/package.json gateway/package-lock.json
 
 gateway-install: $(NODE_STAMP)
 
-serve: $(STAMP)
+# The development console: GraphiQL and its editor bundled from the lock file, served by the
+# service itself (gateway/console.py). Never a CDN.
+$(CONSOLE_STAMP): $(CONSOLE_SOURCES)
+	cd console && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+	touch $(CONSOLE_STAMP)
+
+console: $(CONSOLE_STAMP)
+
+# Debian's Chromium for the console's browser test (tests/test_console_browser.py). Installed
+# with apt as root; anywhere else it must already be there, or `make test` stops here.
+browser:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "chromium is missing: run 'sudo apt-get install chromium' (the console test needs it)" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { echo "chromium did not install" >&2; exit 1; }
+
+serve: $(STAMP) $(CONSOLE_STAMP)
 	$(BIN)/active-graph serve
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CONSOLE_STAMP) browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/ruff check .
 
@@ -53,4 +78,4 @@ load: $(STAMP)
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) gateway/node_modules .active-graph
+	rm -rf $(VENV) gateway/node_modules console/node_modules console/dist .active-graph

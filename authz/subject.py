@@ -24,4 +24,6 @@ def conditions_of(user: Mapping[str, Any] | None) -> frozenset[Condition]:
         found.add(Condition.CONSENT)
     if "ANALYTICS" in user.get("objections", ()):
         found.add(Condition.OBJECTED_ANALYTICS)
+    if user.get("status") == "CLOSED":
+        found.add(Condition.CLOSED)
     return frozenset(found)

@@ -46,3 +46,5 @@ class Condition(StrEnum):
     RESTRICTED = "restricted"
     CONSENT = "consent"
     OBJECTED_ANALYTICS = "objected_analytics"
+    CLOSED = "closed"
+    """The account was erased (§7): only its tombstone {_id, status, closed_at} is left."""

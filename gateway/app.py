@@ -19,7 +19,7 @@ from strawberry.asgi import GraphQL
 
 from authz.decisions import Decisions, load_decisions
 from authz.principal import Principal
-from gateway import privacy_routes, tracing
+from gateway import console, privacy_routes, tracing
 from gateway.account_status import active_account
 from gateway.auth import AuthError, TokenVerifier
 from gateway.context import Context, make_context
@@ -99,19 +99,16 @@ class Services:
 
 
 class GraphQLEndpoint:
-    """Verifies the bearer token before any GraphQL runs. Only the GraphiQL page is open."""
+    """Verifies the bearer token before any GraphQL runs. Only the console page is open."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        ide = "graphiql" if services.settings.development else None
-        self.graphql = ContextGraphQL(services, graphql_ide=ide, allow_queries_via_get=True)
+        self.graphql = ContextGraphQL(services, graphql_ide=None, allow_queries_via_get=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if self._is_ide_page(request):
-            # Rendered directly: Strawberry builds the context (which needs a principal) first.
-            page = await self.graphql.render_graphql_ide(request)
-            await page(scope, receive, send)
+            await console.page()(scope, receive, send)  # development only
             return
         if request.method == "GET" and "query" in request.query_params and \
                 not self.services.settings.development and not preflighted(request.headers):
@@ -227,6 +224,7 @@ def create_app(services: Services | None = None, *, seed: bool = True) -> Starle
         Route("/readyz", readyz),
         Route("/privacy/export.json", privacy_routes.export_json, methods=["GET"]),
         Route("/privacy/unsubscribe", privacy_routes.unsubscribe, methods=["GET", "POST"]),
+        *console.routes(services.settings),
     ]
     metrics = Metrics(services.store, [r.path for r in routes] + ["/metrics"])
     settings = services.settings

@@ -283,6 +283,17 @@ def serve(
     )
 
 
+@app.command()
+def datamap(
+    out: Annotated[Path | None, typer.Option(help="File to write; default: stdout.")] = None,
+) -> None:
+    """Write the fideslang data map (YAML) of every collection and field, validated."""
+    from schema.datamap import write_datamap
+
+    if code := write_datamap(str(out) if out else None):
+        raise typer.Exit(code)
+
+
 def exit_code(exit_: SystemExit) -> int:
     code = exit_.code
     return code if isinstance(code, int) else (0 if code is None else 1)

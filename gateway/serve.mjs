@@ -9,6 +9,9 @@
 //   Content-Type: application/json is fine, "simple" requests are refused).
 // * The client's Authorization header is copied onto every subgraph request
 //   (including _entities fetches); other client headers are not forwarded.
+// * Apollo Gateway drops the subgraphs' response extensions. Their
+//   `extensions.privacy` reports (what masking did) are collected per request
+//   and returned merged (privacy-report.mjs); no other extension is passed on.
 // * Prints exactly one line "gateway listening on http://HOST:PORT/graphql"
 //   on stdout once it accepts requests; logs go to stderr.
 // * SIGTERM / SIGINT: stops accepting, drains in-flight requests, exits 0.
@@ -18,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { mergePrivacyReports } from './privacy-report.mjs';
 
 const USAGE = 'usage: node serve.mjs --supergraph FILE [--port 4000] [--host 127.0.0.1]';
 
@@ -83,7 +87,30 @@ class AuthForwardingDataSource extends RemoteGraphQLDataSource {
       request.http.headers.set('authorization', context.authorization);
     }
   }
+
+  didReceiveResponse({ response, context }) {
+    const privacy = response?.extensions?.privacy;
+    if (privacy !== undefined && Array.isArray(context?.privacyReports)) {
+      context.privacyReports.push(privacy);
+    }
+    return response;
+  }
 }
+
+// Puts the merged privacy report of the request's subgraph fetches on the response.
+const privacyReportPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response, contextValue }) {
+        if (response.body.kind !== 'single') return;
+        const merged = mergePrivacyReports(contextValue.privacyReports ?? []);
+        if (merged === null) return;
+        const result = response.body.singleResult;
+        result.extensions = { ...result.extensions, privacy: merged };
+      },
+    };
+  },
+};
 
 const gateway = new ApolloGateway({
   supergraphSdl,
@@ -94,6 +121,7 @@ const gateway = new ApolloGateway({
 const server = new ApolloServer({
   gateway,
   logger,
+  plugins: [privacyReportPlugin],
   // Never leak gateway file paths / stack traces to API clients.
   includeStacktraceInErrorResponses: false,
   // We handle signals ourselves so that the process exits 0 after draining.
@@ -108,7 +136,7 @@ let url;
 try {
   ({ url } = await startStandaloneServer(server, {
     listen: { host: opts.host, port: opts.port },
-    context: async ({ req }) => ({ authorization: req.headers.authorization }),
+    context: async ({ req }) => ({ authorization: req.headers.authorization, privacyReports: [] }),
   }));
 } catch (err) {
   onStartupError(err);

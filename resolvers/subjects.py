@@ -59,5 +59,6 @@ async def of_invitee(ctx: "Context", invitation: Document) -> Subject:
     account = await ctx.loaders.users_by_email.load(address) if address else None
     if account is not None:
         return await of_user(ctx, account)
-    home = await ctx.loaders.homes.load(invitation["home_id"])
-    return await of_user_id(ctx, None, (home or {}).get("country"))
+    # Nobody the caller relates to: not the host (handled before), and in no country a sales
+    # agent may see; the address cannot be logged to anyone.
+    return await of_user_id(ctx, None)

@@ -29,6 +29,7 @@ USER_STATE: dict[Condition, tuple[Filter, Filter]] = {
     Condition.OBJECTED_ANALYTICS: (
         {"objections": "ANALYTICS"}, {"objections": {"$ne": "ANALYTICS"}}
     ),
+    Condition.CLOSED: ({"status": "CLOSED"}, {"status": {"$ne": "CLOSED"}}),
 }
 
 

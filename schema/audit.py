@@ -76,6 +76,8 @@ async def reveal_contact(ctx: "Context", user_id: str, reason: str) -> RevealedC
     if user is None:
         raise not_found("user")
     subject = await subjects.of_user(ctx, user)
+    if not ctx.guard.admits("User", subject):
+        raise not_found("user")  # a closed account answers like an unknown id
     if Condition.RESTRICTED in subject.conditions:
         raise forbidden("this user has restricted processing (§6)")
     now = datetime.now(UTC).replace(tzinfo=None)

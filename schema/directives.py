@@ -1,8 +1,10 @@
 """The `@personal` schema directive and the field factory that masks what it marks.
 
-A classified field shows its data class and fideslang category in the SDL and in GraphiQL's
-docs, and the same declaration routes its value through the request's privacy guard. There is
-no way to declare a personal field that skips masking.
+A classified field shows its data class and fideslang category in the SDL, as a composed
+directive (`@link`-imported and `@composeDirective`), so it survives into the supergraph that
+`active-graph compose` builds, and in its description, which is what GraphiQL's docs show. The
+same declaration routes its value through the request's privacy guard. There is no way to
+declare a personal field that skips masking.
 """
 
 from collections.abc import Callable
@@ -18,6 +20,8 @@ from authz.vocabulary import DataClass
 
 DataClassEnum = strawberry.enum(DataClass, name="DataClass")
 PERSONAL = "personal"
+# The specification `@personal` is imported from (a Federation 2 custom directive needs one).
+PERSONAL_SPEC_URL = "https://velux-active-graph.dev/privacy/v1.0"
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,27 @@ class PersonalSpec:
     attr: str
 
 
-@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION], name="personal")
+@strawberry.federation.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="personal",
+    description="Personal data: its data class and fideslang category. The value is masked by "
+    "the privacy policy for each caller.",
+    compose=True,
+    import_url=PERSONAL_SPEC_URL,
+)
 class Personal:
     data_class: DataClassEnum  # type: ignore[valid-type]
     category: str
+
+
+def personal_description(data_class: DataClass, category: str, description: str | None) -> str:
+    """What GraphiQL's docs say about a personal field: class, category, masked by policy."""
+    marking = (
+        f"Personal data: {data_class.value} class, fideslang category `{category}`. "
+        "Masked by the privacy policy according to who asks, their relation to the person and "
+        "their purpose (null when hidden)."
+    )
+    return f"{description}\n\n{marking}" if description else marking
 
 
 def personal(
@@ -66,7 +87,7 @@ def personal(
     return strawberry.field(
         resolver=resolve,
         directives=[Personal(data_class=data_class, category=category)],
-        description=description,
+        description=personal_description(data_class, category, description),
         name=name,
         metadata={PERSONAL: PersonalSpec(key, data_class, category, kind, attr)},
     )

@@ -4,7 +4,8 @@ Three subgraph services (`python -m gateway.cli serve --subgraph X --port P`) an
 Apollo Gateway (`node gateway/serve.mjs`, supergraph from `active-graph compose`) run as
 subprocesses on free loopback ports. The same queries, which cross all three subgraphs, go to the
 gateway and to an in-process single-process app, for every persona; `data` must be identical,
-masking included.
+masking included, and so must the `extensions.privacy` report, which the gateway merges from the
+subgraphs' reports (gateway/privacy-report.mjs).
 
 With the embedded engine every process has its own in-memory data. The demo seed is
 deterministic (same ids, values and timestamps; dates are anchored on the current UTC day), so
@@ -12,41 +13,45 @@ three subgraph processes that each seed the same demo agree on every id with eac
 the in-process app. The queries here only read, so the copies stay equal. (Run across midnight
 UTC, a subgraph seeded before midnight and one seeded after would disagree on dates.)
 
-Apollo Gateway does not forward the subgraphs' response `extensions`, so the `extensions.privacy`
-report of the single-process endpoint does not reach clients of the gateway; the test checks that
-this is still so (and then compares `data` only).
-
 Skipped only when `node` or gateway/node_modules is missing; CI installs both (`make test`).
 """
 
 import asyncio
-import os
+import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 
+from authz.guard import REPORT_LIMIT
 from gateway.federation import NODE_MODULES
 from gateway.settings import Settings
 from resolvers.cursors import open_cursor
 from resolvers.seed.personas import PERSONAS
 from schema.ownership import SUBGRAPHS
 from tests.conftest import Api, make_api, token_for
+from tests.processes import (
+    LOOPBACK,
+    ROOT,
+    Service,
+    free_port,
+    http_ready,
+    line_ready,
+    service_env,
+    start,
+    stop,
+    wait_until_ready,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-LOOPBACK = "127.0.0.1"
 READY_TIMEOUT = 60.0  # seconds, for all four services together
 REQUEST_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 
 pytestmark = [
     pytest.mark.gateway,
@@ -167,99 +172,6 @@ def reading_window() -> dict[str, str]:
 
 
 @dataclass
-class Service:
-    name: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    handle: IO[bytes] = field(repr=False)
-
-    def tail(self, lines: int = 25) -> str:
-        self.handle.flush()
-        text = self.log.read_text(errors="replace").splitlines()
-        return f"--- {self.name} (exit {self.process.poll()}) ---\n" + "\n".join(text[-lines:])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
-def service_env(settings: Settings, state_dir: Path) -> dict[str, str]:
-    """The test's settings, and nothing from the caller's ACTIVE_GRAPH_* or proxy variables."""
-    drop = ("ACTIVE_GRAPH_", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NODE_OPTIONS")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(drop)}
-    env.update({
-        "ACTIVE_GRAPH_JWT_SECRET": settings.jwt_secret,
-        "ACTIVE_GRAPH_JWT_ISSUER": settings.jwt_issuer,
-        "ACTIVE_GRAPH_JWT_AUDIENCE": settings.jwt_audience,
-        "ACTIVE_GRAPH_PSEUDONYM_KEY": settings.pseudonym_key.decode(),
-        "ACTIVE_GRAPH_HOUSEHOLDS": str(settings.households),
-        "ACTIVE_GRAPH_ENV": settings.environment,
-        "ACTIVE_GRAPH_REVEAL_LIMIT_PER_HOUR": str(settings.reveal_limit_per_hour),
-        "ACTIVE_GRAPH_STATE_DIR": str(state_dir),
-        "NO_PROXY": "127.0.0.1,localhost",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
-def start(name: str, args: list[str], env: dict[str, str], logs: Path) -> Service:
-    log = logs / f"{name}.log"
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT
-    )
-    return Service(name, process, log, handle)
-
-
-def stop(services: list[Service]) -> None:
-    for service in services:
-        if service.process.poll() is None:
-            service.process.terminate()
-    for service in services:
-        try:
-            service.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait(timeout=STOP_TIMEOUT)
-        service.handle.close()
-
-
-def wait_until_ready(services: list[Service], probes: dict[str, Any], deadline: float) -> None:
-    """Poll every service's probe until all answer, a process exits, or the deadline passes."""
-    pending = dict(probes)
-    with httpx.Client(timeout=2.0, trust_env=False) as client:
-        while pending:
-            for service in services:
-                if service.process.poll() is not None:
-                    logs = "\n".join(s.tail() for s in services)
-                    pytest.fail(f"{service.name} exited during startup\n{logs}")
-            for name, probe in list(pending.items()):
-                if probe(client):
-                    del pending[name]
-            if pending and time.monotonic() > deadline:
-                logs = "\n".join(s.tail() for s in services)
-                pytest.fail(f"not ready after {READY_TIMEOUT:.0f} s: {sorted(pending)}\n{logs}")
-            if pending:
-                time.sleep(0.2)
-
-
-def http_ready(url: str) -> Any:
-    def probe(client: httpx.Client) -> bool:
-        try:
-            return client.get(url).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    return probe
-
-
-def line_ready(service: Service, text: str) -> Any:
-    return lambda client: text in service.log.read_text(errors="replace")
-
-
-@dataclass
 class Deployment:
     gateway_url: str
     subgraph_urls: dict[str, str]
@@ -332,6 +244,19 @@ async def via_gateway(
     return dict(response.json())
 
 
+def first_difference(left: Any, right: Any, path: str = "") -> str:
+    """Where two answers first differ, and how: the place to look when the test fails."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        for key in sorted(set(left) | set(right)):
+            if left.get(key) != right.get(key):
+                return first_difference(left.get(key), right.get(key), f"{path}.{key}")
+    elif isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
+        for index, (a, b) in enumerate(zip(left, right, strict=True)):
+            if a != b:
+                return first_difference(a, b, f"{path}[{index}]")
+    return f"{path or '.'}: gateway {left!r:.200} != single {right!r:.200}"
+
+
 # --- tests --------------------------------------------------------------------------------------
 
 
@@ -365,12 +290,16 @@ async def test_gateway_and_single_process_return_identical_data(
 
     results = await asyncio.gather(*(both(query, variables) for _, query, variables in cases))
     shown = 0
+    key = settings.pseudonym_key
     for (label, _, _), (federated, whole) in zip(cases, results, strict=True):
         assert "errors" not in whole, (label, whole["errors"])
         assert "errors" not in federated, (label, federated["errors"])
-        key = settings.pseudonym_key
-        assert positions(federated["data"], key) == positions(whole["data"], key), (
-            f"{persona}: {label} differs"
+        gateway_data, single_data = positions(federated["data"], key), positions(whole["data"], key)
+        assert gateway_data == single_data, (
+            f"{persona}: {label} differs at {first_difference(gateway_data, single_data)}"
+        )
+        assert federated["extensions"]["privacy"] == whole["extensions"]["privacy"], (
+            f"{persona}: {label}: the gateway's privacy report differs"
         )
         shown += sum(value is not None for value in whole["data"].values())
     assert shown > 0, f"{persona} saw nothing at all: the comparison would prove nothing"
@@ -394,22 +323,68 @@ async def test_queries_crossing_all_three_subgraphs_answer_through_the_gateway(
                                              "email": "anna.hansen@example.com"}} in tickets
 
 
-async def test_the_gateway_does_not_forward_the_privacy_report(
+async def test_the_gateway_merges_the_subgraphs_privacy_reports(
     deployment: Deployment, gateway: httpx.AsyncClient, single: Api, settings: Settings,
 ) -> None:
-    """Apollo Gateway drops subgraph response `extensions`. If this fails, it now forwards them:
-    compare `extensions.privacy` in the test above too, and update the README."""
-    query = "{ serviceTickets(first: 3) { edges { node { id contact { name } } } } }"
+    """Fields masked by two subgraphs (support: ticket contact; accounts: the user) arrive as one
+    report, equal to the single-process one; other subgraph extensions are not passed on."""
+    query = """{ serviceTickets(first: 3) { edges { node { id contact { name email }
+                 user { displayName email } } } } }"""
     whole = await single.gql("velux-support", query)
-    assert whole["extensions"]["privacy"]["fields"], "the single-process endpoint reports masking"
     federated = await via_gateway(gateway, deployment, settings, "velux-support", query)
     assert federated["data"] == whole["data"]
-    assert "privacy" not in federated.get("extensions", {})
+    report = federated["extensions"]["privacy"]
+    assert report == whole["extensions"]["privacy"]
+    owners = {entry["field"].split(".")[0] for entry in report["fields"]}
+    assert {"TicketContact", "User"} <= owners, report
+    assert set(federated["extensions"]) == {"privacy"}
     direct = await gateway.post(
         deployment.subgraph_urls["support"], json={"query": query},
         headers={"Authorization": f"Bearer {token_for(settings, 'velux-support')}"},
     )
-    assert direct.json()["extensions"]["privacy"] == whole["extensions"]["privacy"]
+    support_only = {e["field"].split(".")[0] for e in direct.json()["extensions"]["privacy"]["fields"]}
+    assert "User" not in support_only, "the support subgraph alone cannot report the User fields"
+
+
+def merge_with_node(reports: list[Any]) -> Any:
+    script = (
+        "import { mergePrivacyReports } from './gateway/privacy-report.mjs';"
+        "let input = ''; process.stdin.on('data', (c) => { input += c; });"
+        "process.stdin.on('end', () => process.stdout.write("
+        "JSON.stringify(mergePrivacyReports(JSON.parse(input)))));"
+    )
+    done = subprocess.run(
+        [shutil.which("node") or "node", "--input-type=module", "-e", script], cwd=ROOT,
+        input=json.dumps(reports), capture_output=True, text=True, timeout=30, check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_merging_sums_counts_per_field_and_strategy_and_flags_mixed_policies() -> None:
+    def report(version: str, *fields: tuple[str, str, int], truncated: bool = False) -> Any:
+        rows = [{"field": f, "strategy": s, "count": n} for f, s, n in fields]
+        return {"policyVersion": version, "fields": rows, "truncated": truncated}
+
+    accounts = report("v1", ("User.email", "PARTIAL", 2), ("User.displayName", "CLEAR", 1))
+    support = report("v1", ("User.email", "PARTIAL", 3), ("TicketContact.name", "HIDDEN", 4))
+    again = report("v1", ("User.email", "HIDDEN", 1))
+    assert merge_with_node([accounts, support, again, None, {"unrelated": True}]) == {
+        "policyVersion": "v1",
+        "fields": [
+            {"field": "TicketContact.name", "strategy": "HIDDEN", "count": 4},
+            {"field": "User.displayName", "strategy": "CLEAR", "count": 1},
+            {"field": "User.email", "strategy": "HIDDEN", "count": 1},
+            {"field": "User.email", "strategy": "PARTIAL", "count": 5},
+        ],
+        "truncated": False,
+    }
+    mixed = merge_with_node([accounts, report("v2", ("Device.ipAddress", "HIDDEN", 1))])
+    assert mixed["policyVersion"] is None and mixed["policyVersions"] == ["v1", "v2"]
+    assert merge_with_node([report("v1", truncated=True)])["truncated"] is True
+    many = report("v1", *((f"T.f{i:03}", "CLEAR", 1) for i in range(REPORT_LIMIT + 1)))
+    cut = merge_with_node([many])
+    assert len(cut["fields"]) == REPORT_LIMIT and cut["truncated"] is True
+    assert merge_with_node([]) is None
 
 
 async def test_without_a_token_the_gateway_gets_nothing_from_the_subgraphs(

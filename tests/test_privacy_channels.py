@@ -225,3 +225,36 @@ async def test_a_restricted_guest_is_not_shown_to_staff_through_memberships(
     assert "usr_david" not in repr(support) and support["home"]["members"]
     dpo = await fresh_api.data("velux-dpo", query)
     assert "usr_david" in repr(dpo)
+
+
+async def test_an_erased_account_answers_like_an_unknown_id(fresh_api: Api) -> None:
+    await fresh_api.data("ben", 'mutation { deleteMyAccount(confirm: "DELETE") { status } }')
+    query = "query($u: ID!) { user(id: $u) { id processingRestricted } }"
+    for who in ("velux-support", "netatmo-eng", "sales-dk", "anna"):
+        erased = await fresh_api.gql(who, query, {"u": "usr_ben"})
+        unknown = await fresh_api.gql(who, query, {"u": "usr_nobody"})
+        assert erased == unknown and erased["data"]["user"] is None, who
+    listed = await fresh_api.data("velux-support", "{ users(first: 100) { edges { node { id } } } }")
+    assert "usr_ben" not in repr(listed)
+    erased = await fresh_api.gql("netatmo-eng", REVEAL, {"u": "usr_ben"})
+    unknown = await fresh_api.gql("netatmo-eng", REVEAL, {"u": "usr_nobody"})
+    assert erased == unknown and erased["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert await fresh_api.store["break_glass_slots"].count_documents({}) == 0
+    # The DPO keeps the bare record of the rights exercised.
+    dpo = await fresh_api.data("velux-dpo", query, {"u": "usr_ben"})
+    assert dpo["user"] == {"id": "usr_ben", "processingRestricted": False}
+
+
+REVEAL = 'mutation($u: ID!) { revealContact(userId: $u, reason: "crash loop") { email } }'
+
+
+async def test_app_events_and_movements_of_one_user_are_not_joinable(fresh_api: Api) -> None:
+    await fresh_api.data("ben", MOVE)
+    events = await fresh_api.data(
+        "netatmo-eng", '{ user(id: "usr_ben") { appEvents(first: 1) { edges { node { userId } } } } }'
+    )
+    moved = await fresh_api.data("netatmo-eng", HISTORY)
+    by_event = events["user"]["appEvents"]["edges"][0]["node"]["userId"]
+    by_movement = moved["device"]["movements"]["edges"][0]["node"]["actor"]
+    assert by_event.startswith("psn_") and by_movement.startswith("psn_")
+    assert by_event != by_movement

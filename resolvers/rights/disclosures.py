@@ -21,7 +21,7 @@ COLLECTION = "legal_disclosures"
 DATA_CATEGORIES = frozenset({
     "user.name", "user.contact.email", "user.contact.address", "user.contact.phone_number",
     "user.contact.address.country", "user.unique_id", "user.device.ip_address",
-    "user.device.device_id", "user.device.sensor", "user.device.telemetry", "user.behavior",
+    "user.device.device_id", "user.sensor", "user.telemetry", "user.behavior",
     "user.account", "user.privacy_preferences", "system.operations",
 })
 MAX_BREACH_RECIPIENTS = 10_000

@@ -72,12 +72,15 @@ class Facts:
     restricted: bool = False
     consent: bool = False
     objected_analytics: bool = False
+    closed: bool = False  # an erased user's tombstone: nobody's to see but the DPO's
 
 
 def facts_of(user: Mapping[str, Any] | None, user_id: str | None,
              fallback_country: str | None = None) -> Facts:
-    if not user or user.get("status", "ACTIVE") != "ACTIVE":
+    if not user:
         return Facts(user_id, False, fallback_country)
+    if user.get("status", "ACTIVE") != "ACTIVE":
+        return Facts(user_id, False, fallback_country, closed=True)
     return Facts(
         user_id, True, user.get("country"), bool(user.get("restricted")),
         bool(user.get("marketing_consent")), "ANALYTICS" in (user.get("objections") or ()),
@@ -157,6 +160,8 @@ def row_visible(caller: Caller, relation: str, subject: Facts, row: str) -> bool
         return False
     restricted_for_staff = subject.restricted and role in (SUPPORT, ENGINEER, SALES)
     if row == "User":
+        if subject.closed:
+            return role == DPO  # the DPO keeps the record of the erasure; the id, nothing else
         if role == USER:
             return relation in (SELF, HOST, MEMBER)
         if role == SALES:

@@ -28,9 +28,10 @@ def test_the_oracle_agrees_with_the_truth_table() -> None:
     for row in rows:
         caller = caller_for(row.role, row.purpose)
         names = {str(c) for c in row.conditions}
-        subject = Facts("usr_subject" if row.relation != "SELF" else "usr_caller", True,
+        closed = "closed" in names
+        subject = Facts("usr_subject" if row.relation != "SELF" else "usr_caller", not closed,
                         "DK", "restricted" in names, "consent" in names,
-                        "objected_analytics" in names)
+                        "objected_analytics" in names, closed)
         if row.field.startswith("row."):
             seen = row_visible(caller, row.relation, subject, row.field[4:])
             mine = "visible" if seen else "not shown"

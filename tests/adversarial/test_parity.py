@@ -268,7 +268,7 @@ async def test_a_foreign_id_and_an_unknown_id_get_the_same_answer(
 
 @pytest.mark.gateway
 async def test_through_the_gateway_too(built: Built, federated: Gateway) -> None:
-    """The same pairs through the real gateway (which drops `extensions`): data and errors."""
+    """The same pairs through the real gateway: data, errors and the merged privacy report."""
     found, compared = await differences(federated, await World.load(built.store))
     print(f"\ngateway: {compared} foreign/unknown pairs compared")
     assert compared > 20, "no operation with an id argument was found to probe"

@@ -109,7 +109,7 @@ async def in_process(settings: Settings, store: Store, subgraph: str | None
 
 class Gateway(Transport):
     name = "gateway"
-    reports = False  # Apollo Gateway drops subgraph extensions (README)
+    reports = True  # gateway/serve.mjs merges the subgraphs' `extensions.privacy`
     federated_entry = False
 
 

@@ -72,6 +72,8 @@ lock: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/masking.py
+	$(BIN)/python bench/http_ratios.py
+	$(BIN)/python bench/scale.py
 
 # 50 concurrent clients for 60 s against `serve` on loopback (README "Limits and faults").
 load: $(STAMP)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
@@ -85,6 +86,10 @@ class ContextGraphQL(GraphQL[Context, None]):
         if account is not None:
             context.loaders.users.prime(account["_id"], account)
         return context
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: several times faster than the standard library on long lists of values."""
+        return orjson.dumps(data)
 
 
 @dataclass

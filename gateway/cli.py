@@ -186,15 +186,23 @@ def seed(
     households: Annotated[int, typer.Option(
         min=0, max=10_000, help="Synthetic households on top of the personas."
     )] = 10,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Confirm replacing the data of a MongoDB server (ACTIVE_GRAPH_MONGODB_URI)."
+    )] = False,
 ) -> None:
     """Load the deterministic demo data into the configured store."""
+    from resolvers.seed.loader import SeedRefused
     from resolvers.seed.loader import seed as seed_store
     from resolvers.store import open_store
 
     settings = load_settings()
     store = open_store(settings.mongodb_uri, settings.mongodb_db, settings.databases)
-    with progress_bar("seed", "collections") as update:
-        counts = asyncio.run(seed_store(store, households, update))
+    try:
+        with progress_bar("seed", "batches") as update:
+            counts = asyncio.run(seed_store(store, households, update, force=force))
+    except SeedRefused as refused:
+        print(f"active-graph seed: {refused}", file=sys.stderr)
+        raise typer.Exit(EXIT_USAGE) from None
     databases = ", ".join(sorted(set(settings.databases.values())))
     target = "embedded store (this process only)" if store.embedded else databases
     print(f"seeded {target}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

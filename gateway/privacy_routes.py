@@ -96,9 +96,7 @@ class JobWorker:
             except Exception as error:
                 log.error("job %s: failed outside its steps (%s)", job["_id"], type(error).__name__)
                 continue
-            if after.get("status") != job["status"] or len(after.get("steps_done", [])) != len(
-                job.get("steps_done", [])
-            ):
+            if after.get("progressed"):
                 moved += 1
         return moved
 

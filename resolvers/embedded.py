@@ -1,25 +1,32 @@
 """In-process MongoDB engine with the PyMongo async API shape, backed by mongomock.
 
-Each operation runs synchronously inside its coroutine, because mongomock is not thread-safe,
-after one ``asyncio.sleep(0)`` so that concurrent tasks interleave as they would around real I/O.
+mongomock is synchronous and not thread-safe, so every command runs on the client's one worker
+thread, in the order sent, as on one connection to a server: the event loop stays free to serve
+other requests (e.g. /healthz) while an expensive query runs, and concurrent tasks interleave as
+they would around real I/O. Queries are answered from dictionary indexes rather than by scanning
+(resolvers.embedded_engine).
+
+Every command is announced to the client's command listeners (`pymongo.monitoring`) with a
+command document shaped like the one PyMongo sends (`find` with `filter`, `sort`, `projection`;
+`update` with `updates`; ...), so what the tests record runs on either back end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from mongomock import aggregate as mongomock_aggregate
-from mongomock.collection import Collection as MockCollection
-from mongomock.collection import Cursor as MockCursor
-from mongomock.database import Database as MockDatabase
-from mongomock.mongo_client import MongoClient as MockClient
+from mongomock import helpers as mongomock_helpers
 from pymongo import ReturnDocument, monitoring
 from pymongo.errors import BulkWriteError, ConfigurationError, InvalidOperation, WriteError
 from pymongo.operations import (
@@ -38,6 +45,8 @@ from pymongo.results import (
     InsertOneResult,
     UpdateResult,
 )
+
+from resolvers.embedded_engine import IndexedClient, IndexedCollection, IndexedDatabase
 
 __all__ = [
     "CommandCounter",
@@ -58,6 +67,10 @@ WriteModel = InsertOne[Any] | UpdateOne | UpdateMany | ReplaceOne[Any] | DeleteO
 _WRITE_MODELS = (InsertOne, UpdateOne, UpdateMany, ReplaceOne, DeleteOne, DeleteMany)
 _UNORDERED_COMMANDS = ("insert", "update", "delete")
 _RESULT_CHANGING_AGGREGATE_OPTIONS = ("session", "let", "collation", "hint")
+_ADDRESS = ("embedded", 0)
+INLINE_COST = 256  # documents a command may touch and still run on the event loop
+T = TypeVar("T")
+log = logging.getLogger("active_graph.store")
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -103,18 +116,65 @@ class CommandCounter(monitoring.CommandListener):
 
 
 class _Wire:
-    """Stands in for the network: one ``send`` per command sent to a server."""
+    """Stands in for the network and the server: every command is announced to the listeners,
+    then runs under the engine's lock, one at a time, in the order sent (as on one connection).
 
-    def __init__(self, counter: CommandCounter | None) -> None:
-        self._counter = counter
+    A command whose plan touches few documents (`cost`, estimated from the dictionary indexes)
+    runs at once on the event loop, if nothing is queued before it: handing it to a thread would
+    cost more than running it. Everything else (scans, big batches, aggregations, index builds)
+    runs on the client's worker thread, so the event loop keeps serving other requests (e.g.
+    /healthz) while it runs."""
+
+    def __init__(self, listeners: Sequence[monitoring.CommandListener]) -> None:
+        self._listeners = list(listeners)
+        self._executor: ThreadPoolExecutor | None = None
+        self._request_ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._queued = 0
         self.closed = False
 
-    async def send(self, command_name: str) -> None:
+    async def run(
+        self, database: str, command: dict[str, Any], work: Callable[[], T],
+        cost: Callable[[], int] | None = None,
+    ) -> T:
         if self.closed:
             raise InvalidOperation("Cannot use EmbeddedMongoClient after close")
-        if self._counter is not None:
-            self._counter.record(command_name)
-        await asyncio.sleep(0)
+        if self._listeners:
+            self._announce(database, command)
+        await asyncio.sleep(0)  # like real I/O: other tasks run before the answer comes
+        if cost is not None and not self._queued and self._lock.acquire(blocking=False):
+            try:
+                if cost() <= INLINE_COST:
+                    return work()
+            finally:
+                self._lock.release()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="embedded-mongodb")
+        self._queued += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._locked, work)
+        finally:
+            self._queued -= 1
+
+    def _locked(self, work: Callable[[], T]) -> T:
+        with self._lock:
+            return work()
+
+    def _announce(self, database: str, command: dict[str, Any]) -> None:
+        request_id = next(self._request_ids)
+        event = monitoring.CommandStartedEvent(command, database, request_id, _ADDRESS, request_id)
+        for listener in self._listeners:
+            try:
+                listener.started(event)
+            except Exception as error:  # as PyMongo does: a listener never breaks a command
+                log.error("command listener %s failed (%s)", type(listener).__name__,
+                          type(error).__name__)
+
+    def close(self) -> None:
+        self.closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
 
 
 def _reject(**options: Any) -> None:
@@ -123,10 +183,14 @@ def _reject(**options: Any) -> None:
         raise NotImplementedError(f"EmbeddedMongoClient does not support {', '.join(given)}")
 
 
-def _materialise(cursor: MockCursor) -> list[Document]:
-    # mongomock's Cursor.__next__ re-slices the whole result list per document (quadratic).
-    results: list[Document] = cursor._compute_results(with_limit_and_skip=True)
-    return results
+def _sort_spec(key_or_list: KeySpec, direction: int | str | None = None) -> list[tuple[str, int]]:
+    if isinstance(key_or_list, Mapping):
+        spec = list(key_or_list.items())
+    else:
+        spec = mongomock_helpers.create_index_list(key_or_list, direction)
+    if not spec:
+        raise ValueError("key_or_list must not be the empty list")
+    return [(str(key), int(order)) for key, order in spec]
 
 
 class _AsyncResults:
@@ -181,13 +245,21 @@ class _AsyncResults:
 class EmbeddedCursor(_AsyncResults):
     """Mirror of ``AsyncCursor``: the query runs as one ``find`` on the first fetch."""
 
-    def __init__(self, cursor: MockCursor, wire: _Wire) -> None:
-        self._cursor = cursor
-        self._wire = wire
+    def __init__(
+        self, collection: EmbeddedCollection, filter: Filter | None, projection: Projection | None
+    ) -> None:
+        if filter is not None and not isinstance(filter, Mapping):
+            raise TypeError(f"filter must be an instance of dict, not {type(filter)}")
+        self._collection = collection
+        self._filter: Filter = filter or {}
+        self._projection = projection
+        self._sort: list[tuple[str, int]] | None = None
+        self._skip = 0
+        self._limit = 0
 
     def sort(self, key_or_list: KeySpec, direction: int | str | None = None) -> Self:
         self._check_okay_to_chain()
-        self._cursor.sort(key_or_list, direction)
+        self._sort = _sort_spec(key_or_list, direction)
         return self
 
     def skip(self, skip: int) -> Self:
@@ -196,14 +268,14 @@ class EmbeddedCursor(_AsyncResults):
         if skip < 0:
             raise ValueError("skip must be >= 0")
         self._check_okay_to_chain()
-        self._cursor.skip(skip)
+        self._skip = skip
         return self
 
     def limit(self, limit: int) -> Self:
         if not isinstance(limit, int):
             raise TypeError(f"limit must be an integer, not {type(limit)}")
         self._check_okay_to_chain()
-        self._cursor.limit(limit)
+        self._limit = limit
         return self
 
     def batch_size(self, batch_size: int) -> Self:
@@ -216,10 +288,27 @@ class EmbeddedCursor(_AsyncResults):
         if self._docs is not None:
             raise InvalidOperation("cannot set options after executing query")
 
+    def _command(self) -> dict[str, Any]:
+        command: dict[str, Any] = {"find": self._collection.name, "filter": self._filter}
+        if self._sort:
+            command["sort"] = dict(self._sort)
+        if self._projection is not None:
+            command["projection"] = self._projection
+        if self._skip:
+            command["skip"] = self._skip
+        if self._limit:
+            command["limit"] = abs(self._limit)
+            if self._limit < 0:
+                command["singleBatch"] = True
+        return command
+
     async def _fetch(self) -> deque[Document]:
         if self._docs is None:
-            await self._wire.send("find")
-            self._docs = deque(_materialise(self._cursor))
+            engine = self._collection.engine
+            work = partial(engine.find_documents, self._filter, self._projection, self._sort,
+                           self._skip, self._limit)
+            cost = self._collection._touching(self._filter)
+            self._docs = deque(await self._collection.run(self._command(), work, cost))
         return self._docs
 
 
@@ -250,7 +339,7 @@ class _Step:
 class _BulkPlan:
     """Receives pymongo write models through the ``_add_to_bulk`` hook they call on a bulk."""
 
-    def __init__(self, collection: MockCollection) -> None:
+    def __init__(self, collection: IndexedCollection) -> None:
         self._collection = collection
         self.steps: list[_Step] = []
 
@@ -347,17 +436,37 @@ def _run_batch(batch: list[_Step], result: dict[str, Any], ordered: bool) -> boo
     return True
 
 
+def _bulk_command(command: str, collection: str, batch: list[_Step]) -> dict[str, Any]:
+    field = {"insert": "documents", "update": "updates", "delete": "deletes"}[command]
+    return {command: collection, field: [step.op for step in batch]}
+
+
+def _run_pipeline(
+    collection: IndexedCollection, pipeline: list[Mapping[str, Any]]
+) -> list[Document]:
+    # mongomock's aggregate deep-copies every document before the first stage; a leading
+    # $match goes through the indexed find instead, so non-matching documents are never copied.
+    match: Filter = {}
+    if pipeline and list(pipeline[0]) == ["$match"]:
+        match, pipeline = pipeline[0]["$match"], pipeline[1:]
+    documents = collection.find_documents(match, None, None, 0, 0)
+    database = collection.database
+    return list(mongomock_aggregate.process_pipeline(documents, database, pipeline, None))
+
+
 class EmbeddedCollection:
     """Mirror of ``AsyncCollection`` for the subset the store uses."""
 
-    def __init__(self, database: EmbeddedDatabase, collection: MockCollection, wire: _Wire) -> None:
+    def __init__(
+        self, database: EmbeddedDatabase, collection: IndexedCollection, wire: _Wire
+    ) -> None:
         self._database = database
-        self._collection = collection
+        self.engine = collection
         self._wire = wire
 
     @property
     def name(self) -> str:
-        return str(self._collection.name)
+        return str(self.engine.name)
 
     @property
     def full_name(self) -> str:
@@ -366,6 +475,14 @@ class EmbeddedCollection:
     @property
     def database(self) -> EmbeddedDatabase:
         return self._database
+
+    async def run(
+        self, command: dict[str, Any], work: Callable[[], T], cost: Callable[[], int] | None = None
+    ) -> T:
+        return await self._wire.run(self._database.name, command, work, cost)
+
+    def _touching(self, filter: Filter | None) -> Callable[[], int]:
+        return partial(self.engine.estimate, filter or {})
 
     def find(
         self,
@@ -377,7 +494,7 @@ class EmbeddedCollection:
         sort: KeySpec | None = None,
         batch_size: int = 0,
     ) -> EmbeddedCursor:
-        cursor = EmbeddedCursor(self._collection.find(filter, projection), self._wire)
+        cursor = EmbeddedCursor(self, filter, projection)
         cursor.skip(skip).limit(limit).batch_size(batch_size)
         return cursor.sort(sort) if sort is not None else cursor
 
@@ -390,52 +507,69 @@ class EmbeddedCollection:
         return docs[0] if docs else None
 
     async def insert_one(self, document: MutableMapping[str, Any]) -> InsertOneResult:
-        await self._wire.send("insert")
-        return self._collection.insert_one(document)
+        command = {"insert": self.name, "documents": [document]}
+        return await self.run(command, partial(self.engine.insert_one, document), lambda: 1)
 
     async def insert_many(
         self, documents: Iterable[MutableMapping[str, Any]], ordered: bool = True
     ) -> InsertManyResult:
-        await self._wire.send("insert")
-        return self._collection.insert_many(documents, ordered=ordered)
+        documents = list(documents)
+        command = {"insert": self.name, "documents": documents, "ordered": ordered}
+        work = partial(self.engine.insert_many, documents, ordered=ordered)
+        return await self.run(command, work, lambda: len(documents))
+
+    def _update_command(
+        self, filter: Filter, update: Any, upsert: bool, multi: bool
+    ) -> dict[str, Any]:
+        return {"update": self.name,
+                "updates": [{"q": filter, "u": update, "upsert": upsert, "multi": multi}]}
 
     async def replace_one(
         self, filter: Filter, replacement: Mapping[str, Any], upsert: bool = False
     ) -> UpdateResult:
-        await self._wire.send("update")
-        return self._collection.replace_one(filter, replacement, upsert)
+        command = self._update_command(filter, replacement, upsert, False)
+        work = partial(self.engine.replace_one, filter, replacement, upsert)
+        return await self.run(command, work, self._touching(filter))
 
     async def update_one(
         self, filter: Filter, update: Mapping[str, Any] | Pipeline, upsert: bool = False
     ) -> UpdateResult:
-        await self._wire.send("update")
-        return self._collection.update_one(filter, update, upsert)
+        command = self._update_command(filter, update, upsert, False)
+        work = partial(self.engine.update_one, filter, update, upsert)
+        return await self.run(command, work, self._touching(filter))
 
     async def update_many(
         self, filter: Filter, update: Mapping[str, Any] | Pipeline, upsert: bool = False
     ) -> UpdateResult:
-        await self._wire.send("update")
-        return self._collection.update_many(filter, update, upsert)
+        command = self._update_command(filter, update, upsert, True)
+        work = partial(self.engine.update_many, filter, update, upsert)
+        return await self.run(command, work, self._touching(filter))
 
     async def delete_one(self, filter: Filter) -> DeleteResult:
-        await self._wire.send("delete")
-        return self._collection.delete_one(filter)
+        command = {"delete": self.name, "deletes": [{"q": filter, "limit": 1}]}
+        return await self.run(command, partial(self.engine.delete_one, filter),
+                              self._touching(filter))
 
     async def delete_many(self, filter: Filter) -> DeleteResult:
-        await self._wire.send("delete")
-        return self._collection.delete_many(filter)
+        command = {"delete": self.name, "deletes": [{"q": filter, "limit": 0}]}
+        return await self.run(command, partial(self.engine.delete_many, filter),
+                              self._touching(filter))
 
     async def count_documents(self, filter: Filter, **kwargs: Any) -> int:
-        await self._wire.send("aggregate")
-        return int(self._collection.count_documents(filter, **kwargs))
+        # PyMongo counts with an aggregation: $match, then $group.
+        pipeline = [{"$match": filter}, {"$group": {"_id": 1, "n": {"$sum": 1}}}]
+        command = {"aggregate": self.name, "pipeline": pipeline}
+        work = partial(self.engine.count_documents, filter, **kwargs)
+        count = await self.run(command, work, self._touching(filter))
+        return int(count)
 
     async def estimated_document_count(self) -> int:
-        await self._wire.send("count")
-        return int(self._collection.estimated_document_count())
+        count = await self.run({"count": self.name}, self.engine.estimated_document_count)
+        return int(count)
 
     async def distinct(self, key: str, filter: Filter | None = None) -> list[Any]:
-        await self._wire.send("distinct")
-        return list(self._collection.distinct(key, filter))
+        command = {"distinct": self.name, "key": key, "query": filter or {}}
+        return list(await self.run(command, partial(self.engine.distinct, key, filter)))
 
     async def find_one_and_update(
         self,
@@ -446,15 +580,22 @@ class EmbeddedCollection:
         upsert: bool = False,
         return_document: bool = ReturnDocument.BEFORE,
     ) -> Document | None:
-        await self._wire.send("findAndModify")
-        return self._collection.find_one_and_update(
-            filter, update, projection, sort, upsert, return_document
-        )
+        sort_spec = _sort_spec(sort) if sort is not None else None
+        command: dict[str, Any] = {
+            "findAndModify": self.name, "query": filter, "update": update, "upsert": upsert,
+            "new": bool(return_document),
+        }
+        if sort_spec:
+            command["sort"] = dict(sort_spec)
+        work = partial(self.engine.find_one_and_update, filter, update, projection, sort_spec,
+                       upsert, return_document)
+        result: Document | None = await self.run(command, work, self._touching(filter))
+        return result
 
     async def bulk_write(
         self, requests: Sequence[WriteModel], ordered: bool = True
     ) -> BulkWriteResult:
-        plan = _BulkPlan(self._collection)
+        plan = _BulkPlan(self.engine)
         for request in requests:
             if not isinstance(request, _WRITE_MODELS):
                 raise TypeError(f"{request!r} is not a valid request")
@@ -463,8 +604,8 @@ class EmbeddedCollection:
             raise InvalidOperation("No operations to execute")
         result = _empty_bulk_result()
         for command, batch in _bulk_batches(plan.steps, ordered):
-            await self._wire.send(command)
-            if not _run_batch(batch, result, ordered):
+            wire_command = _bulk_command(command, self.name, batch)
+            if not await self.run(wire_command, partial(_run_batch, batch, result, ordered)):
                 break
         if result["writeErrors"]:
             result["writeErrors"].sort(key=lambda error: error["index"])
@@ -473,46 +614,43 @@ class EmbeddedCollection:
 
     async def aggregate(self, pipeline: Pipeline, **kwargs: Any) -> EmbeddedCommandCursor:
         _reject(**{name: kwargs.get(name) for name in _RESULT_CHANGING_AGGREGATE_OPTIONS})
-        await self._wire.send("aggregate")
-        return EmbeddedCommandCursor(self._run_pipeline(list(pipeline)))
-
-    def _run_pipeline(self, pipeline: list[Mapping[str, Any]]) -> list[Document]:
-        # mongomock's aggregate deep-copies every document before the first stage; a leading
-        # $match goes through find() instead so non-matching documents are never copied.
-        match: Filter = {}
-        if pipeline and list(pipeline[0]) == ["$match"]:
-            match, pipeline = pipeline[0]["$match"], pipeline[1:]
-        documents = _materialise(self._collection.find(match))
-        database = self._collection.database
-        return list(mongomock_aggregate.process_pipeline(documents, database, pipeline, None))
+        stages = list(pipeline)
+        command = {"aggregate": self.name, "pipeline": stages}
+        documents = await self.run(command, partial(_run_pipeline, self.engine, stages))
+        return EmbeddedCommandCursor(documents)
 
     async def create_index(self, keys: KeySpec, **kwargs: Any) -> str:
-        await self._wire.send("createIndexes")
-        return self._create_index(IndexModel(keys, **kwargs))
+        return (await self.create_indexes([IndexModel(keys, **kwargs)]))[0]
 
     async def create_indexes(self, indexes: Sequence[IndexModel]) -> list[str]:
-        await self._wire.send("createIndexes")
-        return [self._create_index(index) for index in indexes]
+        specs = [index.document for index in indexes]
+        command = {"createIndexes": self.name, "indexes": specs}
+        return await self.run(command, partial(self._create_indexes, list(indexes)))
+
+    def _create_indexes(self, indexes: list[IndexModel]) -> list[str]:
+        with self.engine._store.deferred():
+            return [self._create_index(index) for index in indexes]
 
     def _create_index(self, index: IndexModel) -> str:
         # mongomock stores a dict key as dict_items, which index_information then leaks.
         options = dict(index.document)
         keys = list(options.pop("key").items())
-        return str(self._collection.create_index(keys, **options))
+        return str(self.engine.create_index(keys, **options))
 
     async def index_information(self) -> MutableMapping[str, Any]:
-        await self._wire.send("listIndexes")
-        return self._collection.index_information()
+        info: MutableMapping[str, Any] = await self.run(
+            {"listIndexes": self.name}, self.engine.index_information
+        )
+        return info
 
     async def drop(self) -> None:
-        await self._wire.send("drop")
-        self._collection.drop()
+        await self.run({"drop": self.name}, self.engine.drop)
 
 
 class EmbeddedDatabase:
     """Mirror of ``AsyncDatabase`` for the subset the store uses."""
 
-    def __init__(self, client: EmbeddedMongoClient, database: MockDatabase, wire: _Wire) -> None:
+    def __init__(self, client: EmbeddedMongoClient, database: IndexedDatabase, wire: _Wire) -> None:
         self._client = client
         self._database = database
         self._wire = wire
@@ -526,7 +664,7 @@ class EmbeddedDatabase:
         return self._client
 
     def __getitem__(self, name: str) -> EmbeddedCollection:
-        return EmbeddedCollection(self, self._database[name], self._wire)
+        return EmbeddedCollection(self, self._database.get_collection(name), self._wire)
 
     def __getattr__(self, name: str) -> EmbeddedCollection:
         if name.startswith("_"):
@@ -537,33 +675,44 @@ class EmbeddedDatabase:
         return self[name]
 
     async def list_collection_names(self, *, filter: Filter | None = None) -> list[str]:
-        await self._wire.send("listCollections")
-        return list(self._database.list_collection_names(filter=filter))
+        command = {"listCollections": 1, "filter": filter or {}, "nameOnly": True}
+        work = partial(self._database.list_collection_names, filter=filter)
+        return list(await self._wire.run(self.name, command, work))
 
     async def drop_collection(self, name_or_collection: str | EmbeddedCollection) -> dict[str, Any]:
         if isinstance(name_or_collection, EmbeddedCollection):
             name_or_collection = name_or_collection.name
-        await self._wire.send("drop")
-        self._database.drop_collection(name_or_collection)
+        work = partial(self._database.drop_collection, name_or_collection)
+        await self._wire.run(self.name, {"drop": name_or_collection}, work)
         return {"ok": 1.0}
 
     async def command(
         self, command: str | MutableMapping[str, Any], value: Any = 1, **kwargs: Any
     ) -> dict[str, Any]:
         spec = {command: value, **kwargs} if isinstance(command, str) else dict(command)
-        await self._wire.send(next(iter(spec)))
-        return dict(self._database.command(spec))
+        reply = await self._wire.run(self.name, spec, partial(self._database.command, spec))
+        return dict(reply)
 
 
 class EmbeddedMongoClient:
     """Mirror of ``AsyncMongoClient`` over a private in-memory mongomock server."""
 
-    def __init__(self, counter: CommandCounter | None = None, *, tz_aware: bool = False) -> None:
-        self._client = MockClient(tz_aware=tz_aware)
-        self._wire = _Wire(counter)
+    def __init__(
+        self,
+        counter: CommandCounter | None = None,
+        *,
+        tz_aware: bool = False,
+        event_listeners: Sequence[monitoring.CommandListener] = (),
+    ) -> None:
+        self._client = IndexedClient(tz_aware=tz_aware)
+        # Like PyMongo's clients: the listeners given, and those registered globally with
+        # pymongo.monitoring.register() before the client was made.
+        registered = monitoring._LISTENERS.command_listeners
+        listeners = [*([counter] if counter is not None else []), *registered, *event_listeners]
+        self._wire = _Wire(listeners)
 
     def __getitem__(self, name: str) -> EmbeddedDatabase:
-        return EmbeddedDatabase(self, self._client[name], self._wire)
+        return EmbeddedDatabase(self, self._client.get_database(name), self._wire)
 
     def __getattr__(self, name: str) -> EmbeddedDatabase:
         if name.startswith("_"):
@@ -576,7 +725,7 @@ class EmbeddedMongoClient:
         return self[name]
 
     async def close(self) -> None:
-        self._wire.closed = True
+        self._wire.close()
 
     aclose = close
 

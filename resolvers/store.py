@@ -6,7 +6,7 @@ everything above this module runs the same code on either. Every command is coun
 prove that round trips do not grow with the number of rows.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "memberships": [
         IndexModel([("home_id", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("user_id", ASCENDING)]),
-        IndexModel([("invited_email", ASCENDING)]),
+        IndexModel([("invited_email", ASCENDING), ("created_at", ASCENDING)]),
         # The 20-guest limit (resolvers/rights/guests.py): one slot per guest or invitation;
         # the owner is the one membership of a home without a slot.
         IndexModel([("home_id", ASCENDING), ("guest_slot", ASCENDING)], unique=True,
@@ -40,35 +40,55 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
     "rooms": [IndexModel([("home_id", ASCENDING)])],
     "devices": [IndexModel([("home_id", ASCENDING)]), IndexModel([("room_id", ASCENDING)])],
     "readings": [
-        IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", DESCENDING)]),
+        IndexModel([("device_id", ASCENDING), ("kind", ASCENDING), ("day", ASCENDING)]),
+        IndexModel([("home_id", ASCENDING)]),  # retention (§4)
+    ],
+    "latest_readings": [
+        IndexModel([("device_id", ASCENDING)]),
         IndexModel([("home_id", ASCENDING)]),  # retention (§4)
     ],
     "movements": [
-        IndexModel([("device_id", ASCENDING), ("at", DESCENDING)]),
+        IndexModel([("device_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("home_id", ASCENDING), ("at", ASCENDING)]),  # export, retention
         IndexModel([("actor_id", ASCENDING)]),  # erasure re-keying
     ],
     "app_events": [
-        IndexModel([("user_id", ASCENDING), ("at", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("home_id", ASCENDING)]),  # retention
     ],
     "service_tickets": [
         IndexModel([("user_id", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("home_id", ASCENDING)]),
+        IndexModel([("home_id", ASCENDING), ("_id", ASCENDING)]),
         IndexModel([("country", ASCENDING), ("_id", ASCENDING)]),
     ],
     "sales_companies": [IndexModel([("country", ASCENDING)])],
-    "access_log": [IndexModel([("subject_id", ASCENDING), ("at", DESCENDING)])],
+    "access_log": [
+        IndexModel([("subject_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)])
+    ],
     # Data-subject rights and the data lifecycle (resolvers/rights/).
     "privacy_requests": [
-        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING)]),
+        # One open request per (user, kind, key): concurrent identical calls cannot both open one.
+        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING)],
+                   unique=True, partialFilterExpression={"status": "IN_PROGRESS"},
+                   name="one_open_request"),
+        IndexModel([("user_id", ASCENDING), ("kind", ASCENDING), ("key", ASCENDING),
+                    ("created_at", DESCENDING), ("_id", DESCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("created_at", ASCENDING), ("_id", ASCENDING)]),
-        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
     ],
-    "jobs": [IndexModel([("kind", ASCENDING), ("status", ASCENDING)])],
+    "jobs": [
+        IndexModel([("kind", ASCENDING), ("status", ASCENDING), ("started_at", ASCENDING),
+                    ("_id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("kind", ASCENDING)]),  # /metrics: the backlog
+    ],
+    # Job progress, beside the job document so that it does not grow with the work.
+    "job_steps": [IndexModel([("job_id", ASCENDING), ("step", ASCENDING)], unique=True)],
+    "job_subjects": [IndexModel([("job_id", ASCENDING), ("n", ASCENDING)])],
     "notifications": [
         IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("to", ASCENDING)]),
+        IndexModel([("ref", ASCENDING)]),  # an invitation's notice goes with the invitation
         IndexModel([("sent_at", ASCENDING), ("created_at", ASCENDING)]),
     ],
     "consent_handovers": [
@@ -86,11 +106,13 @@ INDEXES: Mapping[str, Sequence[IndexModel]] = {
 COLLECTION_OWNERS: Mapping[str, str] = {
     **dict.fromkeys(
         ("users", "homes", "memberships", "sales_companies", "access_log", "break_glass_slots",
-         "privacy_requests", "jobs", "notifications", "consent_handovers", "legal_disclosures"),
+         "privacy_requests", "jobs", "job_steps", "job_subjects", "notifications",
+         "consent_handovers", "legal_disclosures"),
         "accounts",
     ),
     **dict.fromkeys(
-        ("rooms", "devices", "readings", "movements", "app_events", "daily_aggregates"),
+        ("rooms", "devices", "readings", "latest_readings", "movements", "app_events",
+         "daily_aggregates"),
         "telemetry",
     ),
     "service_tickets": "support",
@@ -142,15 +164,28 @@ class Store:
         self, documents: Mapping[str, Sequence[Document]],
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
-        """Load a full data set. Each collection is emptied first, so seeding twice is safe.
-        `progress(done, total)` is called after each collection."""
-        for done, (name, docs) in enumerate(documents.items(), start=1):
+        """Load a full data set. Each collection is emptied first, so seeding twice is safe."""
+        await self.load(documents, [documents], progress, 1)
+
+    async def load(
+        self, collections: Iterable[str], batches: Iterable[Mapping[str, Sequence[Document]]],
+        progress: Callable[[int, int], None] | None = None, total: int = 0,
+    ) -> dict[str, int]:
+        """Empty these collections, insert the batches, then build the indexes (one pass over
+        the documents, not one per insert). Returns how many documents each collection got;
+        `progress(done, total)` is told after each batch."""
+        counts = dict.fromkeys(collections, 0)
+        for name in counts:
             await self[name].delete_many({})
-            if docs:
-                await self[name].insert_many(list(docs), ordered=False)
+        for done, batch in enumerate(batches, start=1):
+            for name, docs in batch.items():
+                if docs:
+                    await self[name].insert_many(list(docs), ordered=False)
+                    counts[name] = counts.get(name, 0) + len(docs)
             if progress is not None:
-                progress(done, len(documents))
+                progress(done, max(total, done))
         await self.ensure_indexes()
+        return counts
 
     async def close(self) -> None:
         await self.client.close()

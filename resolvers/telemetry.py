@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from authz.subject import conditions_of
 from authz.vocabulary import Condition
 from resolvers.errors import invalid
-from resolvers.readings import MAX_RANGE, MAX_RAW_RANGE, reading_series
+from resolvers.readings import MAX_RANGE, MAX_RAW_RANGE, column_series, reading_series
 from resolvers.store import Document
 
 if TYPE_CHECKING:
@@ -88,4 +88,4 @@ async def record_app_event(ctx: "Context", device: Document, action: str, at: da
     })
 
 
-__all__ = ["reading_series"]
+__all__ = ["column_series", "reading_series"]

@@ -28,12 +28,14 @@ from schema.cost import DEFAULT_BUDGET, CostLimit, declare_demand
 from schema.datetimes import UTC_DATETIME
 from schema.entities import check_representations
 from schema.error_codes import ApiErrors
+from schema.execution import FastListExecutionContext
 from schema.operation_limits import DirectiveLimit, ServiceSdlGate
 from schema.ownership import SUBGRAPHS, TYPE_OWNERS
 from schema.privacy_extension import PrivacyExtension
 from schema.rights import RightsMutation, RightsQuery
 from schema.support import SupportMutation, SupportQuery
 from schema.telemetry import TelemetryMutation, TelemetryQuery
+from schema.validation_cache import ValidQueries
 
 FEDERATION_VERSION = "2.9"  # 2.9: the demand-control directives @cost and @listSize
 MAX_DEPTH = 12
@@ -151,7 +153,9 @@ def build_schema(
         config=StrawberryConfig(
             disable_field_suggestions=not development, scalar_map={datetime: UTC_DATETIME}
         ),
+        execution_context_class=FastListExecutionContext,
         extensions=[
+            ValidQueries,  # first: on a hit, the rules the others add need not run
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -80,8 +80,14 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
         "readings", "Indoor climate samples, one document per device, kind and day.",
         row=SENSOR,
         stored={"_id": NONE, "device_id": NONE, "home_id": NONE, "kind": SENSOR, "day": SENSOR,
-                "hours": SENSOR, "samples": SENSOR, "count": SENSOR, "sum": SENSOR,
+                "step": SENSOR, "values": SENSOR, "count": SENSOR, "sum": SENSOR,
                 "min": SENSOR, "max": SENSOR},
+    ),
+    CollectionDeclaration(
+        "latest_readings", "The newest sample of each series of a device (kept with `readings`).",
+        row=SENSOR,
+        stored={"_id": NONE, "device_id": NONE, "home_id": NONE, "kind": SENSOR, "at": SENSOR,
+                "value": SENSOR},
     ),
     CollectionDeclaration(
         "movements", "Windows, blinds and shutters moving (§3.3), and who moved them.",
@@ -138,7 +144,23 @@ DECLARATIONS: tuple[CollectionDeclaration, ...] = (
         stored={"_id": NONE, "kind": OPERATIONS, "user_id": UNIQUE_ID, "pseudonym": PSEUDONYM,
                 "subject_hash": PSEUDONYM, "steps_done": OPERATIONS, "counts": OPERATIONS,
                 "status": OPERATIONS, "claims": OPERATIONS, "started_at": OPERATIONS,
-                "updated_at": OPERATIONS, "finished_at": OPERATIONS},
+                "updated_at": OPERATIONS, "finished_at": OPERATIONS,
+                # A retention run while it runs: its secret, date and how many it covers.
+                "secret": OPERATIONS, "cutoff": OPERATIONS, "run_at": OPERATIONS,
+                "subjects": OPERATIONS, "people": OPERATIONS},
+    ),
+    CollectionDeclaration(
+        "job_steps", "The steps of a running job done so far; deleted when the job finishes.",
+        row=OPERATIONS,
+        # A retention step's name holds the person's id and home id (e.g. usr_…:delete:hom_…).
+        stored={"_id": NONE, "job_id": NONE, "step": UNIQUE_ID, "owner": OPERATIONS,
+                "count": OPERATIONS, "done_at": OPERATIONS},
+    ),
+    CollectionDeclaration(
+        "job_subjects", "The people and homes a running retention run covers; deleted with it.",
+        row=OPERATIONS,
+        stored={"_id": NONE, "job_id": NONE, "n": OPERATIONS, "user_id": UNIQUE_ID,
+                "homes": NONE},
     ),
     CollectionDeclaration(
         "notifications", "The outbox a mailer reads: account, invitation and breach notices.",

@@ -61,6 +61,17 @@ class ReadingBucket:
     maximum: float
 
 
+@strawberry.type(
+    description="A regular series for charts: `values[i]` belongs to the slot starting at "
+    "`start` + i × `stepSeconds` (RAW: the sample; HOUR, DAY: the average); null where the "
+    "slot has no sample."
+)
+class Series:
+    start: datetime
+    step_seconds: int
+    values: list[float | None]
+
+
 @strawberry.federation.type(keys=["id"], description="A VELUX ACTIVE product in a home.")
 class Device:
     id: strawberry.ID
@@ -122,10 +133,29 @@ class Device:
         if not info.context.guard.admits("Reading", self.subject):
             return []
         start, end = queries.reading_range(from_, to, bucket.value)
-        rows = await queries.reading_series(
+        return await queries.reading_series(
+            info.context.store, self.id, str(kind), start, end, bucket.value, row=ReadingBucket
+        )
+
+    @strawberry.field(
+        description="The same buckets as `readings`, as one regular column of values: compact "
+        "for charts. A RAW series spans at most 31 days."
+    )
+    async def series(
+        self,
+        info: Ctx,
+        kind: ReadingKind,  # type: ignore[valid-type]
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+        bucket: ReadingResolution = ReadingResolution.HOUR,
+    ) -> Series | None:
+        if not info.context.guard.admits("Reading", self.subject):
+            return None
+        start, end = queries.reading_range(from_, to, bucket.value)
+        column = await queries.column_series(
             info.context.store, self.id, str(kind), start, end, bucket.value
         )
-        return [ReadingBucket(**row) for row in rows]
+        return Series(start=column.start, step_seconds=column.step_seconds, values=column.values)
 
     @strawberry.field(description="Actuator movements, newest first.")
     async def movements(

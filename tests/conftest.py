@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from pymongo import monitoring
 
 from gateway.app import Services, create_app, create_services
 from gateway.auth import issue_dev_token
@@ -19,8 +20,17 @@ from gateway.settings import Settings, load_settings
 from resolvers.seed.demo import build_demo
 from resolvers.seed.personas import persona
 from resolvers.store import Store, open_store
+from tests.index_coverage import RECORDER
 
 TEST_HOUSEHOLDS = 3
+# Every command the application sends during the session, for tests/test_index_coverage.py.
+monitoring.register(RECORDER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The index coverage test checks what the rest of the suite sent, so it runs last."""
+    last = [item for item in items if item.module.__name__ == "tests.test_index_coverage"]
+    items[:] = [item for item in items if item not in last] + last
 
 Gql = Callable[..., Awaitable[dict[str, Any]]]
 

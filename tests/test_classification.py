@@ -95,6 +95,7 @@ NOT_PERSONAL_DATA = {
     **{f"Reading.{f}": ROW.format(type="Reading") for f in ("kind", "at", "value")},
     **{f"ReadingBucket.{f}": ROW.format(type="Reading")
        for f in ("start", "count", "average", "minimum", "maximum")},
+    **{f"Series.{f}": ROW.format(type="Reading") for f in ("start", "stepSeconds", "values")},
     **{f"Device.{f}": ROW.format(type="Device") for f in ("id", "kind")},
     "Room.id": ROW.format(type="Room"),
     "Home.id": ROW.format(type="Home"),

@@ -240,4 +240,4 @@ def test_seed_shows_progress_on_stderr_and_counts_on_stdout(
     assert main(["seed", "--households", "0"]) == 0
     captured = capsys.readouterr()
     assert "seeded embedded store" in captured.out and "users=" in captured.out
-    assert "collections" in captured.err
+    assert "batches" in captured.err

@@ -11,6 +11,7 @@ import pytest
 
 from gateway.cli import SAMPLE_QUERY
 from gateway.settings import Settings
+from resolvers.readings import MAX_RAW_RANGE
 from resolvers.seed.personas import PERSONAS
 from schema.build import build_schema
 from schema.cost import DEFAULT_BUDGET, estimate_cost
@@ -182,9 +183,10 @@ async def test_the_budget_is_a_setting(settings: Settings) -> None:
 
 async def test_raw_readings_have_a_maximum_range(api: Api) -> None:
     device = 'device(id: "dev_anna_main_02")'
-    week = await api.gql("anna", f"{{ {device} {{ {readings(7, 'RAW')} }} }}")
-    assert "errors" not in week, week["errors"]
-    longer = await api.gql("anna", f"{{ {device} {{ {readings(7.5, 'RAW')} }} }}")
+    days = MAX_RAW_RANGE.days
+    month = await api.gql("anna", f"{{ {device} {{ {readings(days, 'RAW')} }} }}")
+    assert "errors" not in month, month["errors"]
+    longer = await api.gql("anna", f"{{ {device} {{ {readings(days + 0.5, 'RAW')} }} }}")
     [error] = longer["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "from"}
     assert "HOUR" in error["message"]

@@ -310,3 +310,27 @@ async def test_closed_client_refuses_commands() -> None:
         await client.close()
         with pytest.raises(InvalidOperation):
             await client["active"]["rooms"].find_one({})
+
+
+def test_the_fast_matcher_agrees_with_mongomock() -> None:
+    """The engine compares plain values itself and leaves the rest to mongomock: on every
+    combination here both must give the same answer."""
+    from datetime import UTC, timedelta
+
+    from mongomock.filtering import filter_applies
+
+    from resolvers.embedded_engine import matcher
+
+    day = datetime(2026, 11, 10)
+    values: list[Any] = [None, 0, 1, 2.5, -3, True, False, "a", "b", "", day, day + timedelta(hours=1),
+                         [1, 2], ["a"], {"x": 1}, [day]]
+    documents = [{"_id": i, "v": v} for i, v in enumerate(values)] + [{"_id": "none"}]
+    operands: list[Any] = [0, 1, 2, 2.5, "a", "b", day, day.replace(tzinfo=UTC), None, True]
+    queries: list[dict[str, Any]] = [{"v": o} for o in operands]
+    queries += [{"v": {op: o}} for op in ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte")
+                for o in operands if o is not None and not getattr(o, "tzinfo", None)]
+    queries += [{"v": {"$gte": 0, "$lt": 2}}, {"v": {"$gt": "a"}, "_id": {"$lt": 5}}]
+    for query in queries:
+        check = matcher(query)
+        for document in documents:
+            assert check(document) == filter_applies(query, document), (query, document)

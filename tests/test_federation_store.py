@@ -22,7 +22,7 @@ from tests.conftest import demo_documents, token_for
 
 OWNED = {
     "accounts": ["users", "homes", "memberships", "sales_companies"],
-    "telemetry": ["rooms", "devices", "readings", "movements", "app_events"],
+    "telemetry": ["rooms", "devices", "readings", "latest_readings", "movements", "app_events"],
     "support": ["service_tickets"],
 }
 

@@ -145,7 +145,7 @@ def test_the_data_map_has_every_stored_field_and_every_personal_declaration() ->
         assert spec.category in entry["data_categories"], f"{type_name} {spec.key}"
     contact = fields_of(datamap, "service_tickets")["contact"]
     assert {f["name"] for f in contact["fields"]} == {"name", "phone", "email", "address"}
-    assert fields_of(datamap, "readings")["samples"]["data_categories"] == ["user.sensor"]
+    assert fields_of(datamap, "readings")["values"]["data_categories"] == ["user.sensor"]
     assert fields_of(datamap, "movements")["position"]["data_categories"] == ["user.telemetry"]
 
 

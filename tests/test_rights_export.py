@@ -38,7 +38,7 @@ async def test_export_holds_everything_about_the_caller(fresh_api: Api) -> None:
     assert len(doc["readings"]) == await store["readings"].count_documents(
         {"device_id": {"$in": device_ids}}
     ) > 0
-    assert doc["readings"][0]["samples"], "raw samples are part of the export"
+    assert doc["readings"][0]["values"], "raw samples are part of the export"
     assert len(doc["app_events"]) == await store["app_events"].count_documents(
         {"user_id": "usr_anna"}
     )

@@ -1,5 +1,11 @@
 """PrivacyRequest records: every right exercised leaves one; velux-dpo works the queue."""
 
+import asyncio
+from typing import Any
+
+import pytest
+
+from resolvers.embedded import EmbeddedCollection
 from resolvers.rights import requests
 from schema.build import build_schema
 from schema.rights import RightsMutation, RightsQuery
@@ -79,3 +85,35 @@ def test_every_rights_root_field_is_served_by_accounts() -> None:
     sdl = build_schema("accounts").as_str()
     assert "deleteMyAccount" in sdl and "privacyRequests" in sdl
     assert "deleteMyAccount" not in build_schema("telemetry").as_str()
+
+
+async def test_concurrent_identical_calls_leave_one_open_request(
+    fresh_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real server runs an upsert as "find, then insert", and two of them at once can both
+    find nothing. The embedded engine never interleaves commands, so this makes the race happen:
+    every privacy-request upsert first looks, waits until the other call has looked too, and
+    inserts what it did not find. The unique index over open requests lets one insert win; the
+    other call gets the duplicate key and joins the winner's request."""
+    both_looked = asyncio.Barrier(2)
+    racing = [1, 2]  # the first two upserts race; a retry runs as usual
+    upsert = EmbeddedCollection.find_one_and_update
+
+    async def racy(self: EmbeddedCollection, filter: Any, update: Any, *args: Any,
+                   **kwargs: Any) -> Any:
+        if self.name == requests.COLLECTION and kwargs.get("upsert") and racing:
+            racing.pop()
+            found = await self.find_one(filter)
+            await asyncio.wait_for(both_looked.wait(), 5)
+            if found is None:
+                await self.insert_one({**filter, **update["$setOnInsert"]})
+        return await upsert(self, filter, update, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddedCollection, "find_one_and_update", racy)
+    first, second = await asyncio.gather(
+        fresh_api.gql("anna", "{ exportMyData }"), fresh_api.gql("anna", "{ exportMyData }")
+    )
+    assert "errors" not in first and "errors" not in second
+    made = await fresh_api.store[requests.COLLECTION].find(
+        {"user_id": "usr_anna", "kind": "ACCESS"}).to_list(None)
+    assert [r["status"] for r in made] == ["COMPLETED"]

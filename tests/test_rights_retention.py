@@ -1,15 +1,16 @@
 """Retention (§4): a year after disconnection, direct data goes and indirect data is aggregated."""
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import bson
 import pytest
 
 from gateway import cli, rights_cli
 from gateway.app import create_services
 from gateway.settings import Settings
 from resolvers.rights import consent, jobs, retention
-from resolvers.rights.common import strings_in
+from resolvers.rights.common import strings_in, utcnow
 from tests.conftest import Api, fresh_store
 from tests.rights_support import hits, person_values
 
@@ -169,3 +170,82 @@ def test_cli_retention_run_shows_progress_and_a_summary(
 def test_cli_rejects_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["retention", "run", "--now", "next tuesday"]) == 2
     assert "not a date" in capsys.readouterr().err
+
+
+MIB = 1024 * 1024
+
+
+async def job_sizes(api: Api) -> list[int]:
+    return [len(bson.encode(job)) for job in await api.store["jobs"].find({}).to_list(None)]
+
+
+async def test_a_run_over_20000_users_keeps_every_job_document_under_1_mib(
+    fresh_api: Api,
+) -> None:
+    """Progress and the people a run works on live beside the job document, never in it: its
+    size does not depend on how many people the run covers or how far it got."""
+    store, n = fresh_api.store, 20_000
+    await store["users"].insert_many([
+        {"_id": f"usr_old_{i:05d}", "display_name": f"Old {i}", "email": f"old.{i}@example.com",
+         "country": "DK", "status": "ACTIVE", "marketing_consent": False} for i in range(n)])
+    await store["homes"].insert_many([
+        {"_id": f"hom_old_{i:05d}", "owner_id": f"usr_old_{i:05d}", "country": "DK",
+         "disconnected_at": LONG_AGO} for i in range(n)])
+    await store["memberships"].insert_many([
+        {"_id": f"mbr_old_{i:05d}", "home_id": f"hom_old_{i:05d}", "user_id": f"usr_old_{i:05d}",
+         "role": "OWNER", "status": "ACTIVE"} for i in range(n)])
+    sizes: list[int] = []
+    steps_seen: list[str] = []
+
+    def measure_then_die(step: str, phase: str) -> None:
+        if phase == "saved":
+            steps_seen.append(step)
+        if len(steps_seen) == 200:
+            raise jobs.JobKilled(step)
+
+    original_save = jobs.save_step
+
+    async def save_and_measure(env: object, job_id: str, step: jobs.Step, count: int) -> None:
+        await original_save(env, job_id, step, count)  # type: ignore[arg-type]
+        sizes.extend(await job_sizes(fresh_api))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs, "save_step", save_and_measure)
+        with pytest.raises(jobs.JobKilled):
+            await retention.run_retention(fresh_api.services, NOW, hook=measure_then_die)
+    (job,) = await store["jobs"].find({}).to_list(None)
+    assert job["people"] == n and await store[retention.SUBJECTS].count_documents({}) == n
+    assert len(sizes) == 200 and max(sizes) < MIB
+    assert max(sizes) == min(sizes), "the job document does not grow with the progress"
+    # The rest of the run, finished at once: the summary is totals, and the working state goes.
+    (subjects,) = [await retention.plan(fresh_api.services, job)]
+    every_step = {s.name: 1 for group in subjects for s in group}
+    assert len(every_step) == 8 * n
+    finished = await retention.finish(fresh_api.services, {**job, "counts": every_step})
+    assert finished["status"] == "COMPLETED" and finished["counts"]["users"] == n
+    assert max(await job_sizes(fresh_api)) < 4096
+    assert await store[retention.SUBJECTS].count_documents({}) == 0
+    assert await store[jobs.STEPS].count_documents({}) == 0
+
+
+async def test_an_erased_users_pseudonymous_homes_go_a_year_later(fresh_api: Api) -> None:
+    """Erasure keys anna's homes to a pseudonym and disconnects them. Nobody ACTIVE owns them,
+    so retention picks them up on its own a year later: telemetry aggregated, home deleted.
+    A second run finds nothing (the old homes do not pile up in every run's selection)."""
+    store = fresh_api.store
+    await fresh_api.data("anna", 'mutation { deleteMyAccount(confirm: "DELETE") { status } }')
+    owners = {h["owner_id"] for h in await store["homes"].find({"_id": {"$in": ANNA_HOMES}}).to_list(None)}
+    assert len(owners) == 1 and next(iter(owners)).startswith("erased_")
+    temperature = await reading_total(fresh_api, "TEMPERATURE", ANNA_HOMES)
+    later = utcnow() + timedelta(days=400)
+
+    summary = await retention.run_retention(fresh_api.services, later)
+
+    assert summary.users == 0 and summary.homes == 2  # the erasure removed ben from them
+    for collection in ("devices", "rooms", "readings", "latest_readings", "movements"):
+        assert await store[collection].count_documents({"home_id": {"$in": ANNA_HOMES}}) == 0
+    assert await store["homes"].count_documents({"_id": {"$in": ANNA_HOMES}}) == 0
+    aggregates = await store["daily_aggregates"].find({"metric": "TEMPERATURE"}).to_list(None)
+    assert sum(a["count"] for a in aggregates) == temperature
+    again = await retention.run_retention(fresh_api.services, later)
+    assert again.users == 0 and again.homes == 0 and again.receipts == []

@@ -5,6 +5,7 @@ from typing import Any
 
 from gateway.auth import issue_dev_token
 from resolvers.loaders import by_id_loader
+from resolvers.readings import bucket_document, record_buckets
 from resolvers.store import Store
 from tests.conftest import Api
 
@@ -49,15 +50,9 @@ def membership_doc(home_id: str, user_id: str, role: str) -> dict[str, Any]:
 
 
 def bucket(device_id: str, home_id: str, kind: str, day: datetime) -> dict[str, Any]:
-    samples = [{"at": day + timedelta(hours=h), "value": 20.0 + h} for h in range(3)]
-    values = [s["value"] for s in samples]
-    hours = [{"start": s["at"], "count": 1, "sum": s["value"], "min": s["value"],
-              "max": s["value"]} for s in samples]
-    return {
-        "_id": f"{device_id}:{kind}:{day:%Y-%m-%d}", "device_id": device_id, "home_id": home_id,
-        "kind": kind, "day": day, "samples": samples, "hours": hours, "count": len(values),
-        "sum": sum(values), "min": min(values), "max": max(values),
-    }
+    values: list[float | None] = [None] * 144
+    values[:3] = [20.0, 21.0, 22.0]
+    return bucket_document(device_id, home_id, kind, day, values)
 
 
 async def insert_home(store: Store, name: str, devices: int) -> str:
@@ -85,7 +80,7 @@ async def insert_home(store: Store, name: str, devices: int) -> str:
     await store["memberships"].insert_one(membership_doc(home_id, owner, "OWNER"))
     await store["rooms"].insert_many(rooms)
     await store["devices"].insert_many(device_docs)
-    await store["readings"].insert_many(readings)
+    await record_buckets(store, readings)
     return owner
 
 

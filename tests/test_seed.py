@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import time
 from collections import Counter
@@ -6,7 +7,10 @@ from functools import cache
 
 import pytest
 
+from gateway.cli import main
+from gateway.settings import Settings
 from resolvers.seed.demo import COLLECTIONS, DEMO_ANCHOR, build_demo
+from resolvers.seed.loader import SeedRefused, seed
 from resolvers.seed.personas import PERSONAS, persona
 from resolvers.seed.sales_companies import (
     SALES_COMPANIES,
@@ -14,6 +18,7 @@ from resolvers.seed.sales_companies import (
     company_by_id,
     company_for_country,
 )
+from tests.conftest import fresh_store
 
 Docs = dict[str, list[dict]]
 
@@ -120,6 +125,7 @@ def test_ids_unique_and_prefixed() -> None:
     prefixes = {
         "users": "usr_",
         "readings": "dev_",
+        "latest_readings": "dev_",
         "homes": "hom_",
         "memberships": "mbr_",
         "rooms": "roo_",
@@ -323,24 +329,33 @@ def test_user_country_matches_location_and_owned_homes() -> None:
         assert company_by_id(t["sales_company_id"]).country == t["country"]
 
 
-def test_reading_buckets_have_exact_summaries() -> None:
+def test_reading_buckets_are_columns_with_exact_summaries() -> None:
     for bucket in demo()["readings"]:
-        samples = bucket["samples"]
-        values = [s["value"] for s in samples]
-        times = [s["at"] for s in samples]
-        assert len(samples) == 144
-        assert times == sorted(times) and times[0] == bucket["day"]
+        values = bucket["values"]
+        assert len(values) == 144 and bucket["step"] == 600
+        assert bucket["day"] == bucket["day"].replace(hour=0, minute=0, second=0, microsecond=0)
         assert bucket["_id"] == f"{bucket['device_id']}:{bucket['kind']}:{bucket['day']:%Y-%m-%d}"
         assert_summary(bucket, values)
-        assert len(bucket["hours"]) == 24
-        for h, hour in enumerate(bucket["hours"]):
-            assert hour["start"] == bucket["day"] + timedelta(hours=h)
-            assert_summary(hour, values[h * 6 : h * 6 + 6])
+
+
+def test_latest_readings_are_the_newest_sample_of_each_series() -> None:
+    docs = demo()
+    newest: dict[str, dict] = {}
+    for bucket in docs["readings"]:
+        key = f"{bucket['device_id']}:{bucket['kind']}"
+        if key not in newest or newest[key]["day"] < bucket["day"]:
+            newest[key] = bucket
+    latest = {d["_id"]: d for d in docs["latest_readings"]}
+    assert set(latest) == set(newest)
+    for key, bucket in newest.items():
+        assert latest[key]["at"] == bucket["day"] + timedelta(minutes=10 * 143)
+        assert latest[key]["value"] == bucket["values"][-1]
+        assert latest[key]["home_id"] == bucket["home_id"]
 
 
 def assert_summary(summary: dict, values: list[float]) -> None:
     assert summary["count"] == len(values)
-    assert summary["sum"] == round(math.fsum(values), 1)
+    assert summary["sum"] == round(math.fsum(values), 3)
     assert summary["sum"] == pytest.approx(sum(values))
     assert summary["min"] == min(values)
     assert summary["max"] == max(values)
@@ -367,19 +382,19 @@ def test_reading_buckets_cover_each_sensor_kind_and_day() -> None:
 )
 def test_reading_values_realistic(kind: str, low: float, high: float, digits: int) -> None:
     for bucket in (b for b in demo()["readings"] if b["kind"] == kind):
-        for s in bucket["samples"]:
-            assert isinstance(s["value"], float)
-            assert low <= s["value"] <= high
-            assert s["value"] == round(s["value"], digits)
+        for value in bucket["values"]:
+            assert isinstance(value, float)
+            assert low <= value <= high
+            assert value == round(value, digits)
 
 
 def test_light_is_dark_at_night_and_co2_rises_at_night() -> None:
     for bucket in demo()["readings"]:
-        hours = bucket["hours"]
+        hours = [bucket["values"][h * 6 : h * 6 + 6] for h in range(24)]
         if bucket["kind"] == "LIGHT":
-            assert hours[2]["max"] == 0.0 and hours[12]["max"] > 0
+            assert max(hours[2]) == 0.0 and max(hours[12]) > 0
         if bucket["kind"] == "CO2":
-            assert hours[5]["sum"] > hours[13]["sum"]
+            assert sum(hours[5]) > sum(hours[13])
 
 
 def test_movements_and_app_events() -> None:
@@ -414,7 +429,8 @@ CONTRACT_FIELDS = {
     "rooms": "home_id name",
     "devices": "home_id room_id kind product_id serial_number hardware_version "
     "software_version installed_at ip_address mac_address",
-    "readings": "device_id home_id kind day samples hours count sum min max",
+    "readings": "device_id home_id kind day step values count sum min max",
+    "latest_readings": "device_id home_id kind at value",
     "movements": "device_id home_id position source actor_id at",
     "app_events": "user_id home_id device_id action at app_version",
     "service_tickets": "user_id home_id device_id channel subject notes status contact "
@@ -443,3 +459,22 @@ def test_document_fields_match_contract() -> None:
         set(t["contact"]) == {"name", "phone", "email", "address", "source"}
         for t in docs["service_tickets"]
     )
+
+
+async def test_seeding_a_real_server_needs_force(settings: Settings) -> None:
+    store = await fresh_store(settings)
+    real = dataclasses.replace(store, embedded=False)  # as if ACTIVE_GRAPH_MONGODB_URI were set
+    before = await store["users"].count_documents({})
+    with pytest.raises(SeedRefused, match="--force"):
+        await seed(real, households=1)
+    assert await store["users"].count_documents({}) == before
+    counts = await seed(real, households=1, force=True)
+    assert counts["users"] == await store["users"].count_documents({}) < before
+
+
+def test_cli_seed_refuses_a_real_uri_without_force(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACTIVE_GRAPH_MONGODB_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=100")
+    assert main(["seed", "--households", "1"]) == 2
+    assert "--force" in capsys.readouterr().err

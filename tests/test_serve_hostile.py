@@ -97,8 +97,6 @@ def expensive_admitted_queries() -> dict[str, str]:
     }
 
 
-@pytest.mark.xfail(reason="embedded engine blocks the loop until the perf branch lands",
-                   strict=True)
 @pytest.mark.parametrize("name", list(expensive_admitted_queries()))
 def test_healthz_answers_while_the_most_expensive_admitted_query_runs(
     production: ServeProcess, settings: Settings, name: str

@@ -258,7 +258,11 @@ async def finish(env: Env, job: Document) -> Document:
         )
     if request["status"] != RequestStatus.COMPLETED.value:
         await complete_request(env, request, {"job_id": job["_id"]})
-    return await jobs.finish(env, job, WORKING_STATE)
+    counts: dict[str, int] = job.get("counts", {})
+    return await jobs.finish(env, job, WORKING_STATE, {
+        "steps_done": [name for name in STEP_NAMES if name in counts],
+        "counts": {name: counts[name] for name in STEP_NAMES if name in counts},
+    })
 
 
 JOB = jobs.JobType(KIND, plan, finish)

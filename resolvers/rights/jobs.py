@@ -1,9 +1,13 @@
 """Resumable jobs across data owners: named, idempotent steps, each completed by its owner's worker.
 
 A job document lives in the controller's `jobs` collection (accounts database): {_id, kind,
-subject_hash, steps_done: [...], counts, status, started_at, updated_at, finished_at}, plus the
-working state the job keeps while it runs (removed when it finishes) and `claims`, the leases of
-the workers working on it.
+subject_hash, status, started_at, updated_at, finished_at}, plus the small working state the job
+keeps while it runs (removed when it finishes) and `claims`, the leases of the workers working on
+it. Progress lives beside it, one document per step done in `job_steps` ({job_id, step, owner,
+count, done_at}, unique per job and step), so the job document does not grow with the work: a
+retention run over twenty thousand people has a job document of a few hundred bytes. When the
+job finishes, its steps are summed up into the job document (`steps_done`, `counts`) and
+deleted.
 
 Every step declares its `owner`: the data owner ("accounts", "telemetry", "support") of every
 collection it writes. A subgraph service runs a worker for its own owner only (`owners_of`), the
@@ -22,7 +26,7 @@ renewed at every step, that a dead worker's successor takes over once it has exp
 
 import secrets
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -33,6 +37,7 @@ from resolvers.rights.common import Env, utcnow
 from resolvers.store import Document
 
 COLLECTION = "jobs"
+STEPS = "job_steps"
 ACCOUNTS, TELEMETRY, SUPPORT = "accounts", "telemetry", "support"
 OWNERS = (ACCOUNTS, TELEMETRY, SUPPORT)
 FINISHER = ACCOUNTS  # owner of the job document and of the privacy requests
@@ -45,7 +50,7 @@ StepHook = Callable[[str, str], None]
 Progress = Callable[[int, int], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     name: str
     owner: str
@@ -102,8 +107,9 @@ def in_order(steps: Iterable[Step]) -> list[Step]:
         if step.name in seen or not set(step.after) <= seen:
             raise ValueError(f"step {step.tag}: repeated, or after a step not declared before it")
         before = last.get(step.owner)
-        after = step.after + ((before,) if before and before not in step.after else ())
-        planned.append(replace(step, after=after))
+        if before and before not in step.after:
+            step = Step(step.name, step.owner, step.run, (*step.after, before), step.label)
+        planned.append(step)
         seen.add(step.name)
         last[step.owner] = step.name
     return planned
@@ -145,7 +151,7 @@ async def start(
     job: Document = await env.store[COLLECTION].find_one_and_update(
         {"_id": job_id},
         {"$setOnInsert": {
-            "kind": kind, "status": JobStatus.RUNNING.value, "steps_done": [], "counts": {},
+            "kind": kind, "status": JobStatus.RUNNING.value,
             "started_at": now, "updated_at": now, "finished_at": None, "claims": claims,
             **on_insert,
         }},
@@ -187,17 +193,34 @@ async def release(env: Env, job_id: str, owners: Iterable[str], worker: str) -> 
         )
 
 
+async def done_steps(env: Env, job_id: str) -> dict[str, int]:
+    """The steps of the job done so far, with the number of documents each changed."""
+    rows = await env.store[STEPS].find(
+        {"job_id": job_id}, {"_id": 0, "step": 1, "count": 1}
+    ).to_list(None)
+    return {row["step"]: int(row.get("count", 0)) for row in rows}
+
+
+async def save_step(env: Env, job_id: str, step: Step, count: int) -> None:
+    """Record a step as done. The first record stands: a worker that lost its lease and ran the
+    step again (steps are idempotent) does not overwrite it."""
+    await env.store[STEPS].update_one(
+        {"job_id": job_id, "step": step.name},
+        {"$setOnInsert": {"owner": step.owner, "count": count, "done_at": utcnow()}},
+        upsert=True,
+    )
+
+
 async def run_steps(
     env: Env, job: Document, steps: Sequence[Step], owners: Collection[str], worker: str,
-    hook: StepHook | None = None,
-) -> tuple[Document, bool]:
-    """Run the runnable steps of `owners`, first declared first, saving progress after each,
-    until none is left. Returns the job and whether this worker still holds its claims."""
-    done = list(job.get("steps_done", []))
+    done: dict[str, int], hook: StepHook | None = None,
+) -> bool:
+    """Run the runnable steps of `owners`, first declared first, saving progress after each
+    (in `done` too), until none is left. Returns whether this worker still holds its claims."""
     while True:
         ready = runnable(steps, done, owners)
         if not ready:
-            return {**job, "steps_done": done}, True
+            return True
         step = ready[0]
         try:
             count = await step.run(job)
@@ -205,22 +228,16 @@ async def run_steps(
             raise StepFailed(job["_id"], step.tag) from error
         if hook:
             hook(step.name, "done")
-        saved: dict[str, Any] = {f"counts.{step.name}": count, "updated_at": utcnow()}
+        await save_step(env, job["_id"], step, count)
         held = await env.store[COLLECTION].update_one(
             {"_id": job["_id"], f"claims.{step.owner}.by": worker},
-            {"$addToSet": {"steps_done": step.name},
-             "$set": {**saved, f"claims.{step.owner}": lease(worker)}},
+            {"$set": {f"claims.{step.owner}": lease(worker), "updated_at": utcnow()}},
         )
-        if not held.matched_count:  # the lease ran out and another worker took over
-            await env.store[COLLECTION].update_one(
-                {"_id": job["_id"]}, {"$addToSet": {"steps_done": step.name}, "$set": saved}
-            )
-        done.append(step.name)
-        job.setdefault("counts", {})[step.name] = count
+        done[step.name] = count
         if hook:
             hook(step.name, "saved")
-        if not held.matched_count:
-            return {**job, "steps_done": done}, False
+        if not held.matched_count:  # the lease ran out and another worker took over
+            return False
 
 
 async def work_on(
@@ -229,53 +246,64 @@ async def work_on(
 ) -> Document:
     """One worker's pass over one job: claim it for `owners`, run their runnable steps, and
     finish the job if every step is done and this worker serves the FINISHER. Returns the job
-    with `pending_parts` (the owners with steps left; not stored)."""
+    with `steps_done`, `pending_parts` (the owners with steps left) and `progressed` (whether
+    this pass ran a step or finished the job); none of them stored."""
     groups = await job_type.plan(env, job)
     steps = [step for group in groups for step in group]
-    done = set(job.get("steps_done", []))
+    done = await done_steps(env, job["_id"])
     if not runnable(steps, done, owners) and not (
         FINISHER in owners and not pending_owners(steps, done)
     ):  # nothing for us now: no claim (and give back one taken when the job was started)
         if worker:
             await release(env, job["_id"], owners, worker)
-        return {**job, "pending_parts": pending_owners(steps, done)}
+        return _progress(job, done, steps, progressed=False)
     worker = worker or new_worker()
     current, mine = await claim(env, job["_id"], owners, worker)
     if current is None:  # finished meanwhile
         return await receipt(env, job["_id"], steps)
+    before = len(done)
     try:
         held = True
         for n, group in enumerate(groups, start=1):
-            current, held = await run_steps(env, current, group, mine, worker, hook)
+            held = await run_steps(env, current, group, mine, worker, done, hook)
             if progress:
                 progress(n, len(groups))
             if not held:
                 break
-        done = set(current["steps_done"])
         if held and FINISHER in mine and not pending_owners(steps, done):
-            return {**await job_type.finish(env, current), "pending_parts": []}
-        return {**current, "pending_parts": pending_owners(steps, done)}
+            finished = await job_type.finish(env, {**current, "counts": done})
+            return {**finished, "pending_parts": [], "progressed": True}
+        return _progress(current, done, steps, progressed=len(done) > before)
     finally:
         await release(env, job["_id"], mine, worker)
 
 
+def _progress(
+    job: Document, done: dict[str, int], steps: Iterable[Step], *, progressed: bool
+) -> Document:
+    return {**job, "steps_done": list(done), "counts": done,
+            "pending_parts": pending_owners(steps, done), "progressed": progressed}
+
+
 async def receipt(env: Env, job_id: str, steps: Iterable[Step] = ()) -> Document:
     job: Document = await env.store[COLLECTION].find_one({"_id": job_id}) or {"_id": job_id}
-    done = job.get("steps_done", [])
-    pending = [] if job.get("status") == JobStatus.COMPLETED.value else pending_owners(steps, done)
-    return {**job, "pending_parts": pending}
+    if job.get("status") == JobStatus.COMPLETED.value:
+        return {**job, "pending_parts": []}
+    done = await done_steps(env, job_id)
+    return {**job, "steps_done": list(done), "counts": done,
+            "pending_parts": pending_owners(steps, done)}
 
 
 async def finish(
-    env: Env, job: Document, forget: Sequence[str], summary: dict[str, Any] | None = None
+    env: Env, job: Document, forget: Sequence[str], summary: dict[str, Any]
 ) -> Document:
-    """Mark the job COMPLETED and drop its working state (the fields in `forget`) and the claims
-    in one write; `summary` replaces fields (e.g. per-subject progress by totals) in the same
-    write. Finishing a finished job changes nothing."""
+    """Mark the job COMPLETED with its `summary` (`steps_done` and `counts`, with no personal
+    data) and drop its working state (the fields in `forget`) and the claims in one write; then
+    delete its progress documents. Finishing a finished job changes nothing but that cleanup."""
     now = utcnow()
     update: dict[str, Any] = {
         "$set": {"status": JobStatus.COMPLETED.value, "finished_at": now, "updated_at": now,
-                 **(summary or {})},
+                 **summary},
         "$unset": {name: "" for name in (*forget, "claims")},
     }
     finished: Document | None = await env.store[COLLECTION].find_one_and_update(
@@ -284,11 +312,13 @@ async def finish(
     )
     if finished is None:
         finished = await env.store[COLLECTION].find_one({"_id": job["_id"]}) or job
+    await env.store[STEPS].delete_many({"job_id": job["_id"]})
     return finished
 
 
 async def unfinished(env: Env, kinds: str | Iterable[str]) -> list[Document]:
+    """The running jobs of these kinds, oldest first: small documents (progress is elsewhere)."""
     wanted = [kinds] if isinstance(kinds, str) else list(kinds)
     return await env.store[COLLECTION].find(
         {"kind": {"$in": wanted}, "status": JobStatus.RUNNING.value}
-    ).sort("started_at", 1).to_list(None)
+    ).sort([("started_at", 1), ("_id", 1)]).to_list(None)

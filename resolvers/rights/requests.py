@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from resolvers.pagination import Page, PageRequest, fetch_page
 from resolvers.rights.common import Env, new_id, utcnow
@@ -40,18 +41,28 @@ async def open_request(
     env: Env, user_id: str, kind: RequestKind, action: str, key: str,
     details: dict[str, Any] | None = None,
 ) -> Document:
-    """The IN_PROGRESS request for this (user, kind, key), created if there is none."""
-    request: Document = await env.store[COLLECTION].find_one_and_update(
-        {"user_id": user_id, "kind": kind.value, "key": key,
-         "status": RequestStatus.IN_PROGRESS.value},
-        {"$setOnInsert": {
-            "_id": new_id("prq"), "action": action, "details": details or {},
-            "created_at": utcnow(), "completed_at": None,
-        }},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    return request
+    """The IN_PROGRESS request for this (user, kind, key), created if there is none.
+
+    Two identical calls at once both find none and both insert; a unique index over the open
+    requests (store.INDEXES, partial on IN_PROGRESS) lets one insert win, and the other, told
+    of the duplicate key, finds the winner's request on its second try."""
+    for attempt in (1, 2):
+        try:
+            request: Document = await env.store[COLLECTION].find_one_and_update(
+                {"user_id": user_id, "kind": kind.value, "key": key,
+                 "status": RequestStatus.IN_PROGRESS.value},
+                {"$setOnInsert": {
+                    "_id": new_id("prq"), "action": action, "details": details or {},
+                    "created_at": utcnow(), "completed_at": None,
+                }},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            return request
+        except DuplicateKeyError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def complete_request(

@@ -1,7 +1,9 @@
 """Retention (§4): one year after a user's products were disconnected, their data goes.
 
 `active-graph retention run [--dry-run] [--now DATE]` selects the ACTIVE users all of whose homes
-(owned or as a guest) were disconnected more than a year before DATE, and for each:
+(owned or as a guest) were disconnected more than a year before DATE (and the homes disconnected
+as long whose owner's account is gone: erased, so keyed to a pseudonym, or closed: they get the
+home steps below), and for each:
 
 - deletes their direct personal data: contact data, ticket contact fields, device IP and MAC
   (the devices go with the homes), home addresses, invitations to their email, their notices;
@@ -15,7 +17,10 @@
 - keeps the contact data (name, email, location) and the hand-over of anyone still subscribed to
   marketing (status MARKETING_ONLY) until they unsubscribe; everyone else becomes a tombstone.
 
-It runs as a resumable job (resolvers.rights.jobs) whose steps belong to the data owners of what
+The people and homes of a run are recorded beside its job document (`job_subjects`), and every
+`$in` of the selection holds at most CHUNK ids, so a run's cost and its job document do not grow
+with the number of people it covers. It runs as a resumable job (resolvers.rights.jobs) whose
+steps belong to the data owners of what
 they write (UserSteps): the telemetry worker aggregates and deletes the telemetry, the support
 worker scrubs the tickets, the accounts worker deletes the homes and closes the accounts. The run
 does the parts of the owners it serves (all three in one process; `--owner` in a federated
@@ -36,8 +41,11 @@ from resolvers.rights.erasure import redact
 from resolvers.store import Document
 
 KIND = "RETENTION"
+SUBJECTS = "job_subjects"  # who and what a run works on: {job_id, n, user_id, homes}
+CHUNK = 500
+GONE = ("CLOSED", "MARKETING_ONLY")  # owners whose old homes no one else will clean up
 READING_METRICS = ("TEMPERATURE", "HUMIDITY", "CO2", "LIGHT")
-WORKING_STATE = ("users", "homes", "secret")
+WORKING_STATE = ("secret", "subjects", "people")
 STEP_NAMES = ("aggregate", "delete", "delete_home", "activity", "tickets", "records",
               "memberships", "account")
 ACCOUNTS, TELEMETRY, SUPPORT = jobs.ACCOUNTS, jobs.TELEMETRY, jobs.SUPPORT
@@ -74,32 +82,59 @@ class Summary:
         )}
 
 
-async def select_users(env: Env, cutoff: datetime) -> list[str]:
-    """ACTIVE users with at least one home, all of whose homes were disconnected before cutoff."""
+@dataclass
+class Selection:
+    """Who and what a run processes: ACTIVE users all of whose homes are old, with the homes
+    they own; and old homes nobody ACTIVE owns any more (their owner erased or closed)."""
+
+    users: dict[str, list[str]] = field(default_factory=dict)
+    orphan_homes: list[str] = field(default_factory=list)
+
+
+def chunks(values: Collection[str], size: int = CHUNK) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+
+
+async def select(env: Env, cutoff: datetime) -> Selection:
+    """Every `$in` here is at most CHUNK ids long, whatever the number of people due."""
     store = env.store
-    old = await store["homes"].find(
+    owner_of: dict[str, str] = {}
+    async for home in store["homes"].find(
         {"disconnected_at": {"$ne": None, "$lt": cutoff}}, {"_id": 1, "owner_id": 1}
-    ).to_list(None)
-    old_ids = {h["_id"] for h in old}
-    if not old_ids:
-        return []
-    members = await store["memberships"].find(
-        {"home_id": {"$in": sorted(old_ids)}, "user_id": {"$ne": None}}, {"user_id": 1}
-    ).to_list(None)
-    candidates = {m["user_id"] for m in members} | {h["owner_id"] for h in old}
+    ):
+        owner_of[home["_id"]] = home["owner_id"]
+    if not owner_of:
+        return Selection()
+    candidates = set(owner_of.values())
+    for part in chunks(owner_of):
+        async for m in store["memberships"].find(
+            {"home_id": {"$in": part}, "user_id": {"$ne": None}}, {"user_id": 1}
+        ):
+            candidates.add(m["user_id"])
     homes_of: defaultdict[str, set[str]] = defaultdict(set)
-    for m in await store["memberships"].find(
-        {"user_id": {"$in": sorted(candidates)}}, {"user_id": 1, "home_id": 1}
-    ).to_list(None):
-        homes_of[m["user_id"]].add(m["home_id"])
-    for h in await store["homes"].find(
-        {"owner_id": {"$in": sorted(candidates)}}, {"_id": 1, "owner_id": 1}
-    ).to_list(None):
-        homes_of[h["owner_id"]].add(h["_id"])
-    active = await store["users"].find(
-        {"_id": {"$in": sorted(candidates)}, "status": "ACTIVE"}, {"_id": 1}
-    ).to_list(None)
-    return sorted(u["_id"] for u in active if homes_of[u["_id"]] and homes_of[u["_id"]] <= old_ids)
+    status: dict[str, str] = {}
+    for part in chunks(candidates):
+        async for m in store["memberships"].find(
+            {"user_id": {"$in": part}}, {"user_id": 1, "home_id": 1}
+        ):
+            homes_of[m["user_id"]].add(m["home_id"])
+        async for h in store["homes"].find({"owner_id": {"$in": part}}, {"_id": 1, "owner_id": 1}):
+            homes_of[h["owner_id"]].add(h["_id"])
+        async for u in store["users"].find({"_id": {"$in": part}}, {"_id": 1, "status": 1}):
+            status[u["_id"]] = u.get("status", "")
+    owned: defaultdict[str, list[str]] = defaultdict(list)
+    for home_id, owner in sorted(owner_of.items()):
+        owned[owner].append(home_id)
+    old = set(owner_of)
+    selection = Selection()
+    for user_id in sorted(candidates):
+        if status.get(user_id) == "ACTIVE" and homes_of[user_id] and homes_of[user_id] <= old:
+            selection.users[user_id] = owned.get(user_id, [])
+    selection.orphan_homes = sorted(
+        h for h, owner in owner_of.items() if status.get(owner) in (None, *GONE)
+    )
+    return selection
 
 
 class UserSteps:
@@ -108,17 +143,22 @@ class UserSteps:
     does the accounts worker delete the home and its memberships. The accounts worker's records,
     memberships and account steps wait for the user's telemetry and support parts, which read the
     user document (the name and email to redact) and may add access-log rows until they are done.
-    The homes are those recorded in the job when it started."""
+    The homes are those recorded for the user when the run started. A subject without a user is
+    an old home whose owner is gone (erased: the home is keyed to a pseudonym): it gets the home
+    steps only."""
 
-    def __init__(self, env: Env, job: Document, user_id: str) -> None:
-        self.env, self.store, self.job, self.user_id = env, env.store, job, user_id
+    def __init__(self, env: Env, job: Document, subject: Document) -> None:
+        self.env, self.store, self.job = env, env.store, job
+        self.user_id: str | None = subject.get("user_id")
+        self.key = self.user_id or f"home{subject['n']}"
+        self.homes: list[str] = subject.get("homes", [])
         self.secret = bytes.fromhex(job["secret"])
-        self.pseudonym = "anon_" + keyed_hash(self.secret, "user", user_id, length=16)
+        self.pseudonym = "anon_" + keyed_hash(self.secret, "user", self.key, length=16)
 
     def all(self) -> list[jobs.Step]:
-        u, step = self.user_id, jobs.Step
+        u, step = self.key, jobs.Step
         steps: list[jobs.Step] = []
-        for home_id in sorted(h for owner, h in self.job.get("homes", []) if owner == u):
+        for home_id in sorted(self.homes):
             steps += [
                 step(f"{u}:aggregate:{home_id}", TELEMETRY, self.aggregator(home_id),
                      label="aggregate"),
@@ -126,6 +166,8 @@ class UserSteps:
                 step(f"{u}:delete_home:{home_id}", ACCOUNTS, self.home_deleter(home_id),
                      (f"{u}:delete:{home_id}",), label="delete_home"),
             ]
+        if self.user_id is None:
+            return jobs.in_order(steps)
         return jobs.in_order([
             *steps,
             step(f"{u}:activity", TELEMETRY, self.anonymise_activity, label="activity"),
@@ -157,7 +199,8 @@ class UserSteps:
     def deleter(self, home_id: str) -> jobs.StepFn:
         async def delete(_: Document) -> int:
             removed = 0
-            for collection in ("readings", "movements", "app_events", "devices", "rooms"):
+            for collection in ("readings", "latest_readings", "movements", "app_events",
+                               "devices", "rooms"):
                 result = await self.store[collection].delete_many({"home_id": home_id})
                 removed += int(result.deleted_count)
             return removed
@@ -260,22 +303,27 @@ async def daily_rows(store: Any, home_id: str) -> dict[tuple[datetime, str], dic
     return rows
 
 
-async def count_for(env: Env, user_ids: list[str], summary: Summary) -> None:
+async def count_for(env: Env, selection: Selection, summary: Summary) -> None:
     """What a run would remove (dry run) or removes (counted before the work)."""
     store = env.store
-    homes = await store["homes"].find({"owner_id": {"$in": user_ids}}, {"_id": 1}).to_list(None)
-    home_ids = [h["_id"] for h in homes]
+    home_ids = [h for homes in selection.users.values() for h in homes] + selection.orphan_homes
     summary.homes += len(home_ids)
-    for collection in ("readings", "movements", "app_events"):
-        n = await store[collection].count_documents({"home_id": {"$in": home_ids}})
-        setattr(summary, collection, getattr(summary, collection) + n)
-    summary.kept_for_marketing += await store["users"].count_documents(
-        {"_id": {"$in": user_ids}, "marketing_consent": True}
-    )
+    for part in chunks(home_ids):
+        for collection in ("readings", "movements", "app_events"):
+            n = await store[collection].count_documents({"home_id": {"$in": part}})
+            setattr(summary, collection, getattr(summary, collection) + n)
+    for part in chunks(selection.users):
+        summary.kept_for_marketing += await store["users"].count_documents(
+            {"_id": {"$in": part}, "marketing_consent": True}
+        )
+
+
+async def subjects_of(env: Env, job_id: str) -> list[Document]:
+    return await env.store[SUBJECTS].find({"job_id": job_id}).sort("n", 1).to_list(None)
 
 
 async def plan(env: Env, job: Document) -> list[list[jobs.Step]]:
-    return [UserSteps(env, job, user_id).all() for user_id in job.get("users", [])]
+    return [UserSteps(env, job, subject).all() for subject in await subjects_of(env, job["_id"])]
 
 
 async def finish(env: Env, job: Document) -> Document:
@@ -285,10 +333,11 @@ async def finish(env: Env, job: Document) -> Document:
     def total(*tags: str) -> int:
         return sum(v for k, v in counts.items() if any(t in k for t in tags))
 
-    users = job.get("users", [])
+    users = int(job.get("people", 0))
+    await env.store[SUBJECTS].delete_many({"job_id": job["_id"]})  # first: they name people
     return await jobs.finish(env, job, WORKING_STATE, {
-        "steps_done": list(STEP_NAMES) if users else [],
-        "counts": {"users": len(users), "aggregates": total(":aggregate:"),
+        "steps_done": list(STEP_NAMES) if counts else [],
+        "counts": {"users": users, "aggregates": total(":aggregate:"),
                    "deleted": total(":delete:", ":delete_home:"),
                    "anonymised": total(":activity", ":tickets", ":records")},
     })
@@ -319,26 +368,50 @@ async def run_retention(
     if not dry_run:
         for job in await jobs.unfinished(env, KIND):
             summary.resumed_runs += 1
-            summary.users += len(job.get("users", []))
+            summary.users += int(job.get("people", 0))
             record(summary, await jobs.work_on(env, JOB, job, owners, hook=hook,
                                                progress=progress))
-    busy = {u for job in await jobs.unfinished(env, KIND) for u in job.get("users", [])}
-    selected = [u for u in await select_users(env, cutoff) if u not in busy]
-    summary.users += len(selected)
-    await count_for(env, selected, summary)
-    if dry_run or not selected:
+    busy_users, busy_homes = await busy(env)
+    selection = await select(env, cutoff)
+    selection.users = {u: h for u, h in selection.users.items() if u not in busy_users}
+    selection.orphan_homes = [h for h in selection.orphan_homes if h not in busy_homes]
+    summary.users += len(selection.users)
+    await count_for(env, selection, summary)
+    if dry_run or not (selection.users or selection.orphan_homes):
         return summary
-    homes = await env.store["homes"].find(
-        {"owner_id": {"$in": selected}}, {"_id": 1, "owner_id": 1}
-    ).sort("_id", 1).to_list(None)
+    job_id = f"job_retention_{secrets.token_hex(8)}"
+    subjects: list[Document] = [
+        {"user_id": u, "homes": homes} for u, homes in selection.users.items()
+    ]
+    subjects += [{"user_id": None, "homes": [h]} for h in selection.orphan_homes]
+    for first in range(0, len(subjects), CHUNK):  # before the job: it never runs without them
+        await env.store[SUBJECTS].insert_many([
+            {"_id": f"{job_id}:{n:07d}", "job_id": job_id, "n": n, **subject}
+            for n, subject in enumerate(subjects[first:first + CHUNK], start=first)
+        ])
     worker = jobs.new_worker()
-    job = await jobs.start(env, f"job_retention_{secrets.token_hex(8)}", KIND, {
-        "users": selected, "homes": [[h["owner_id"], h["_id"]] for h in homes],
+    job = await jobs.start(env, job_id, KIND, {
+        "subjects": len(subjects), "people": len(selection.users),
         "secret": secrets.token_hex(32), "cutoff": cutoff, "run_at": now,
     }, claim_for=owners, worker=worker)
     record(summary, await jobs.work_on(env, JOB, job, owners, hook=hook, progress=progress,
                                        worker=worker))
     return summary
+
+
+async def busy(env: Env) -> tuple[set[str], set[str]]:
+    """The users and homes of the runs not finished yet."""
+    running = [job["_id"] for job in await jobs.unfinished(env, KIND)]
+    users: set[str] = set()
+    homes: set[str] = set()
+    if running:
+        async for subject in env.store[SUBJECTS].find(
+            {"job_id": {"$in": running}}, {"user_id": 1, "homes": 1}
+        ):
+            if subject.get("user_id"):
+                users.add(subject["user_id"])
+            homes.update(subject.get("homes", []))
+    return users, homes
 
 
 async def resume_retention(

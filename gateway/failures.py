@@ -8,8 +8,9 @@ which may quote personal data).
 import logging
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from gateway.asgi import HttpMiddleware
 from resolvers.store import is_unavailable
 from schema.error_codes import STORE_MESSAGE, STORE_UNAVAILABLE
 
@@ -29,14 +30,8 @@ def store_unavailable() -> JSONResponse:
     return response
 
 
-class ErrorBoundary:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class ErrorBoundary(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:

@@ -7,6 +7,8 @@ holds more than the limit. A body announced larger than the limit is refused bef
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.asgi import HttpMiddleware
+
 MAX_HEADERS = 100
 
 
@@ -19,16 +21,13 @@ class BodyTooLarge(Exception):
     pass
 
 
-class RequestLimits:
+class RequestLimits(HttpMiddleware):
     def __init__(self, app: ASGIApp, max_body_bytes: int, max_header_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = scope["headers"]
         if len(headers) > MAX_HEADERS or sum(len(k) + len(v) for k, v in headers) > \
                 self.max_header_bytes:

@@ -2,20 +2,16 @@
 
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from gateway.asgi import HttpMiddleware
 
 
-class ResponseObserver:
+class ResponseObserver(HttpMiddleware):
     """Calls `observe(scope, status, seconds)` after every HTTP request, also when it raised
     (status 500 then)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         start, status = time.perf_counter(), 500
 
         async def remember_status(message: Message) -> None:

@@ -14,7 +14,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from gateway.asgi import HttpMiddleware
 
 HEADER = "x-request-id"
 SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -62,14 +64,8 @@ def header_value(scope: Scope, name: str) -> str | None:
     return None
 
 
-class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestIdMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         info = RequestInfo(accepted_request_id(header_value(scope, HEADER)))
         scope.setdefault("state", {})["request_id"] = info.request_id
 

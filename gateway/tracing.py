@@ -18,10 +18,11 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from strawberry.extensions import LifecycleStep
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
+from gateway.asgi import HttpMiddleware
 from schema.build import operation_label
 
 SERVICE_NAME = "active-graph"
@@ -70,16 +71,10 @@ def tracing_extension(provider: TracerProvider) -> Callable[[], PrivateOpenTelem
     return lambda: PrivateOpenTelemetryExtension(arg_filter=no_arguments, tracer_provider=provider)
 
 
-class TraceContextMiddleware:
+class TraceContextMiddleware(HttpMiddleware):
     """Continues the caller's trace (`traceparent`) for the spans of this request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         token = otel_context.attach(propagate.extract(carrier))
         try:

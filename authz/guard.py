@@ -112,10 +112,6 @@ class PrivacyGuard:
     def pseudonym_key_of(self, field_key: str) -> bytes:
         return keys.pseudonym_key(self.pseudonym_key, self.decisions.field_class(field_key))
 
-    def note_shown(self, subject_id: str | None, field_key: str) -> None:
-        if self.principal.is_staff and subject_id:
-            self._seen[subject_id].add(field_key)
-
     def report(self) -> dict[str, Any]:
         counts = Counter(self._uses)
         for plan in self._plans.values():

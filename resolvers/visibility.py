@@ -13,7 +13,7 @@ from itertools import product
 from typing import TYPE_CHECKING, Any
 
 from authz.relations import HomeGraph
-from authz.visibility import CONDITION_SETS, Cases, Conditions, country_visible
+from authz.visibility import Cases, Conditions
 from authz.vocabulary import Condition, Relation, Role
 from resolvers.errors import ApiError
 
@@ -142,15 +142,14 @@ def disjunction(parts: list[Filter]) -> Filter:
     return parts[0] if len(parts) == 1 else {"$or": parts}
 
 
-def compile_cases(
-    cases: Cases, fields: SubjectFields, facts: Facts, decisions_visible: dict[Conditions, bool]
-) -> Filter | None:
+def compile_cases(cases: Cases, fields: SubjectFields, facts: Facts) -> Filter | None:
     """The filter matching the rows whose case is admitted; None when no row can be."""
     if cases.none:
         return None
     groups: defaultdict[str, set[Conditions]] = defaultdict(set)
     for relation, conditions in cases.admitted:
-        visible = decisions_visible.get(conditions, False)
+        # The agent sees the country exactly when SAME_COUNTRY is possible under these conditions.
+        visible = (Relation.SAME_COUNTRY, conditions) in cases.possible
         groups[relation_group(relation, facts, visible)].add(conditions)
     parts = []
     for group, admitted in sorted(groups.items()):
@@ -174,12 +173,11 @@ async def filter_for(ctx: "Context", cases: Cases, fields: SubjectFields) -> Fil
     principal = ctx.principal
     graph = (await ctx.guard.relations()).graph
     facts = Facts(principal.role, principal.sub, principal.country, graph, None)
-    visible = {c: country_visible(ctx.guard.decisions, principal, c) for c in CONDITION_SETS}
     try:
-        return compile_cases(cases, fields, facts, visible)
+        return compile_cases(cases, fields, facts)
     except NeedsRestrictedIds:
         facts = replace(facts, restricted_ids=await restricted_ids(ctx))
-        return compile_cases(cases, fields, facts, visible)
+        return compile_cases(cases, fields, facts)
 
 
 async def rows_visible(ctx: "Context", type_name: str, fields: SubjectFields) -> Filter | None:

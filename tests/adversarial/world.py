@@ -578,6 +578,10 @@ class Expectation:
     # ---- rights records -------------------------------------------------------------------------
 
     def privacy_request(self, doc: Doc, sels: list[Sel]) -> Any:
+        return self.record_of_user("PrivacyRequest", doc, sels)
+
+    def record_of_user(self, type_name: str, doc: Doc, sels: list[Sel]) -> Any:
+        """A rights record (privacy request, hand-over): its id, its user, its other fields."""
         out: dict[str, Any] = {}
         for s in sels:
             if s.name == "id":
@@ -586,7 +590,7 @@ class Expectation:
                 out[s.key] = self.user(self.world.users.get(doc.get("user_id") or ""),
                                        s.children)
             else:
-                out[s.key] = self.other_field("PrivacyRequest", s)
+                out[s.key] = self.other_field(type_name, s)
         return out
 
     def handover_visible(self, doc: Doc) -> bool:
@@ -595,16 +599,7 @@ class Expectation:
         return row_visible(self.caller, relation, facts, "ConsentHandover")
 
     def handover(self, doc: Doc, sels: list[Sel]) -> Any:
-        out: dict[str, Any] = {}
-        for s in sels:
-            if s.name == "id":
-                out[s.key] = doc["_id"]
-            elif s.name == "user":
-                out[s.key] = self.user(self.world.users.get(doc.get("user_id") or ""),
-                                       s.children)
-            else:
-                out[s.key] = self.other_field("ConsentHandover", s)
-        return out
+        return self.record_of_user("ConsentHandover", doc, sels)
 
     def payload(self, type_name: str, row_id: str, sels: list[Sel]) -> Any:
         """The expected payload of a mutation that returns a row (looked up by its id)."""
